@@ -1,0 +1,190 @@
+"""The annotated corpus: records, the JSONL reader and the problems it reports.
+
+A record is one sentence: ``{"id", "text", "entities": [{"start", "end", "label", "text"}], "meta"}``. The reader
+never raises on bad input and never drops part of a record: a line is either loaded exactly or reported as a
+``Problem`` that says where, what was found, what was expected and how to fix it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Optional, Sequence
+
+from model.spans import Entity
+
+LABELS = ("FACTION", "LOCATION", "OPERATION", "CASUALTY", "DATE")
+SPLITS = ("train", "dev", "test")
+
+
+@dataclass
+class Document:
+    """One annotated sentence and where it came from (``source`` is ``file:line``, for messages)."""
+
+    id: str
+    text: str
+    entities: list[Entity]
+    meta: dict = field(default_factory=dict)
+    source: str = ""
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "id": self.id,
+                "text": self.text,
+                "entities": [
+                    {"start": e.start, "end": e.end, "label": e.label, "text": e.text} for e in self.entities
+                ],
+                "meta": self.meta,
+            },
+            ensure_ascii=False,
+        )
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input, printed as ``file:line id: message``."""
+
+    where: str
+    record_id: str
+    message: str
+
+    def __str__(self) -> str:
+        rid = f" {self.record_id}" if self.record_id else ""
+        return f"{self.where}{rid}: {self.message}"
+
+
+def _entity(raw: object, text: str, k: int) -> tuple[Optional[Entity], Optional[str]]:
+    """Parse one entity object; return (entity, None) or (None, message)."""
+    if not isinstance(raw, dict):
+        return None, f"entity {k} is {type(raw).__name__}, expected an object with start, end, label, text"
+    missing = [key for key in ("start", "end", "label", "text") if key not in raw]
+    if missing:
+        return None, f"entity {k} lacks {', '.join(missing)}; expected start, end, label and text"
+    extra = sorted(set(raw) - {"start", "end", "label", "text"})
+    if extra:
+        return None, f"entity {k} has unknown keys {extra}; expected only start, end, label, text"
+    start, end, label, etext = raw["start"], raw["end"], raw["label"], raw["text"]
+    if type(start) is not int or type(end) is not int:
+        return None, f"entity {k} has start={start!r} end={end!r}, expected integers; write character offsets"
+    if not isinstance(label, str) or not isinstance(etext, str):
+        return None, f"entity {k} has label={label!r} text={etext!r}, expected strings"
+    if not 0 <= start < end <= len(text):
+        return None, (
+            f"entity {k} {label} has offsets {start}-{end} outside the text (length {len(text)}); "
+            "expected 0 <= start < end <= len(text); regenerate offsets from the markup"
+        )
+    if text[start:end] != etext:
+        return None, (
+            f"entity {k} {label} text {etext!r} != text[{start}:{end}] {text[start:end]!r}; "
+            "expected them equal; regenerate offsets from the markup"
+        )
+    return Entity(start, end, label, etext), None
+
+
+def parse_record(line: str, where: str) -> tuple[Optional[Document], list[Problem]]:
+    """Parse one JSONL line into a Document, or report why it cannot be loaded exactly."""
+    try:
+        raw = json.loads(line)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        msg = getattr(exc, "msg", type(exc).__name__)
+        return None, [Problem(where, "", f"invalid JSON ({msg}); expected one JSON object per line")]
+    if not isinstance(raw, dict):
+        return None, [Problem(where, "", f"found a JSON {type(raw).__name__}, expected an object per line")]
+    rid = raw.get("id")
+    rid_s = rid if isinstance(rid, str) else ""
+    problems: list[Problem] = []
+    if not isinstance(rid, str) or not rid:
+        problems.append(Problem(where, "", f"id is {rid!r}, expected a non-empty string; give every record an id"))
+    text = raw.get("text")
+    if not isinstance(text, str):
+        problems.append(Problem(where, rid_s, f"text is {type(text).__name__}, expected a string"))
+        return None, problems
+    raw_entities = raw.get("entities", [])
+    if not isinstance(raw_entities, list):
+        problems.append(Problem(where, rid_s, f"entities is {type(raw_entities).__name__}, expected a list"))
+        return None, problems
+    meta = raw.get("meta", {})
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        problems.append(Problem(where, rid_s, f"meta is {type(meta).__name__}, expected an object or absent"))
+    extra = sorted(set(raw) - {"id", "text", "entities", "meta"})
+    if extra:
+        problems.append(
+            Problem(where, rid_s, f"unknown keys {extra}; expected only id, text, entities, meta; remove them")
+        )
+    entities: list[Entity] = []
+    for k, item in enumerate(raw_entities):
+        ent, msg = _entity(item, text, k)
+        if msg:
+            problems.append(Problem(where, rid_s, msg))
+        else:
+            entities.append(ent)  # type: ignore[arg-type]
+    if problems:
+        return None, problems
+    return Document(rid, text, entities, meta, where), []
+
+
+def read_jsonl(path: str | os.PathLike) -> tuple[list[Document], list[Problem]]:
+    """Read a JSONL corpus file: every line is loaded exactly or reported (blank lines are skipped)."""
+    docs: list[Document] = []
+    problems: list[Problem] = []
+    path = Path(path)
+    try:
+        content = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return [], [Problem(f"{path}:1", "", f"not UTF-8 ({exc.reason} at byte {exc.start}); save it as UTF-8")]
+    for n, line in enumerate(content.split("\n"), start=1):
+        if not line.strip():
+            continue
+        doc, found = parse_record(line, f"{path}:{n}")
+        problems.extend(found)
+        if doc is not None:
+            docs.append(doc)
+    return docs, problems
+
+
+def corpus_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
+    """Expand directories into their ``*.jsonl`` files (sorted); keep files as given."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.extend(sorted(p.glob("*.jsonl")))
+        else:
+            out.append(p)
+    return out
+
+
+def load_documents(paths: Sequence[str | os.PathLike]) -> list[Document]:
+    """Load JSONL files or directories; raise ``ValueError`` listing the problems when any line is bad."""
+    docs: list[Document] = []
+    problems: list[Problem] = []
+    for f in corpus_files(paths):
+        if not f.exists():
+            raise FileNotFoundError(f"{f}: no such file; expected a JSONL corpus file or a directory of them")
+        d, p = read_jsonl(f)
+        docs.extend(d)
+        problems.extend(p)
+    if problems:
+        shown = "\n".join(map(str, problems[:20]))
+        more = f"\n... and {len(problems) - 20} more" if len(problems) > 20 else ""
+        raise ValueError(f"{len(problems)} problem(s) in the corpus; run `war-ner validate` on it:\n{shown}{more}")
+    return docs
+
+
+def write_jsonl_atomic(path: str | os.PathLike, docs: Iterable[Document]) -> None:
+    """Write records to ``path`` through a temporary file, so a failure never leaves half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            for doc in docs:
+                fh.write(doc.to_json() + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
