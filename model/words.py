@@ -61,3 +61,38 @@ def is_aligned(words: list[Word], start: int, end: int) -> bool:
     starts = {w.start for w in words}
     ends = {w.end for w in words}
     return start in starts and end in ends
+
+
+_SENTENCE_END = frozenset(".!?؟\n")
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans ``(start, end)`` of ``text``, stripped of surrounding whitespace, in order.
+
+    A sentence ends after ``. ! ? ؟`` (a full stop between digits, as in ``3.5``, does not end one) or at a
+    line break; empty sentences are dropped.
+
+    >>> t = "قصف على الرقة. وقتل 3.5 ألف؟\\r\\nانتهى"
+    >>> [t[s:e] for s, e in split_sentences(t)]
+    ['قصف على الرقة.', 'وقتل 3.5 ألف؟', 'انتهى']
+    """
+    spans: list[tuple[int, int]] = []
+    start = 0
+    n = len(text)
+    for i, char in enumerate(text):
+        if char not in _SENTENCE_END:
+            continue
+        if char == "." and 0 < i < n - 1 and text[i - 1].isdigit() and text[i + 1].isdigit():
+            continue
+        spans.append((start, i + 1))
+        start = i + 1
+    spans.append((start, n))
+    out = []
+    for s, e in spans:
+        while s < e and (text[s].isspace() or _kind(text[s]) == 0):
+            s += 1
+        while e > s and (text[e - 1].isspace() or _kind(text[e - 1]) == 0):
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out
