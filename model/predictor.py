@@ -1,0 +1,207 @@
+"""Predictor: raw text -> entities with character offsets into the caller's original string.
+
+Texts are split into sentences and words (the corpus word rule), every window of every sentence is batched by
+length through the token classifier, and each word takes the tag of its first sub-word from the window where it
+has the most context. Works on any of our checkpoints and on any Hugging Face token-classification folder with
+BIO labels; a folder holding ``model.onnx`` runs on ONNX Runtime instead of torch.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+
+from model.encoding import Window, arabert_preprocessor, best_window_positions, encode_sentences
+from model.spans import Entity, bio_to_spans
+from model.words import Word, split_sentences, split_words
+
+DEFAULT_MAX_LENGTH = 256
+DEFAULT_STRIDE = 64
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    x = x - x.max(axis=-1, keepdims=True)
+    e = np.exp(x)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+class _TorchRunner:
+    """Runs an in-memory transformers token classifier (eval mode, no gradients)."""
+
+    def __init__(self, model, device: Optional[str] = None):
+        import torch
+
+        self.torch = torch
+        self.model = model
+        self.device = device or str(next(model.parameters()).device)
+        self.id2label = {int(k): v for k, v in model.config.id2label.items()}
+
+    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+        torch = self.torch
+        was_training = self.model.training
+        self.model.eval()
+        with torch.inference_mode():
+            out = self.model(
+                input_ids=torch.from_numpy(input_ids).to(self.device),
+                attention_mask=torch.from_numpy(attention_mask).to(self.device),
+            )
+        if was_training:
+            self.model.train()
+        return out.logits.float().cpu().numpy()
+
+
+def _load_torch(model_dir: Path, device: Optional[str], num_threads: Optional[int]) -> _TorchRunner:
+    import torch
+    from transformers import AutoModelForTokenClassification
+
+    if num_threads:
+        torch.set_num_threads(num_threads)
+    # safetensors only: loading never unpickles.
+    model = AutoModelForTokenClassification.from_pretrained(model_dir, use_safetensors=True)
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    return _TorchRunner(model.to(device).eval(), device)
+
+
+class _OnnxRunner:
+    def __init__(self, model_dir: Path, num_threads: Optional[int]):
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        if num_threads:
+            opts.intra_op_num_threads = num_threads
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = ort.InferenceSession(str(model_dir / "model.onnx"), opts, providers=["CPUExecutionProvider"])
+        self.inputs = {i.name for i in self.session.get_inputs()}
+        config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+        self.id2label = {int(k): v for k, v in config["id2label"].items()}
+
+    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+        feed = {"input_ids": input_ids, "attention_mask": attention_mask}
+        if "token_type_ids" in self.inputs:
+            feed["token_type_ids"] = np.zeros_like(input_ids)
+        return self.session.run(["logits"], {k: v for k, v in feed.items() if k in self.inputs})[0]
+
+
+class Predictor:
+    """Token-classification inference at the word level, with offsets into the original text."""
+
+    def __init__(
+        self,
+        tokenizer,
+        runner: Callable[[np.ndarray, np.ndarray], np.ndarray],
+        id2label: dict[int, str],
+        max_length: int = DEFAULT_MAX_LENGTH,
+        stride: int = DEFAULT_STRIDE,
+        batch_size: int = 32,
+        preprocess: Optional[Callable[[str], str]] = None,
+    ):
+        self.tokenizer = tokenizer
+        self.runner = runner
+        self.id2label = id2label
+        self.max_length = max_length
+        self.stride = stride
+        self.batch_size = batch_size
+        self.preprocess = preprocess
+        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        model_dir: str | Path,
+        *,
+        device: Optional[str] = None,
+        batch_size: int = 32,
+        max_length: Optional[int] = None,
+        stride: Optional[int] = None,
+        num_threads: Optional[int] = None,
+    ) -> "Predictor":
+        """Load a checkpoint folder (ours, any HF token-classification folder, or our ONNX export)."""
+        from transformers import AutoTokenizer
+
+        model_dir = Path(model_dir)
+        if not (model_dir / "config.json").exists():
+            raise FileNotFoundError(
+                f"{model_dir}: no config.json; expected a checkpoint folder written by `war-ner train` "
+                "or `war-ner export-onnx` (or any transformers token-classification folder)"
+            )
+        config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+        tokenizer = AutoTokenizer.from_pretrained(model_dir)
+        if (model_dir / "model.onnx").exists():
+            runner = _OnnxRunner(model_dir, num_threads)
+        else:
+            runner = _load_torch(model_dir, device, num_threads)
+        limit = min(
+            int(config.get("max_position_embeddings", 512)) - 2,
+            int(getattr(tokenizer, "model_max_length", 10**6) or 10**6),
+        )
+        max_length = max_length or min(int(config.get("war_ner_max_length", DEFAULT_MAX_LENGTH)), limit)
+        stride = stride if stride is not None else int(config.get("war_ner_stride", DEFAULT_STRIDE))
+        stride = min(stride, max_length // 2 - 1)
+        prep = config.get("war_ner_preprocess")
+        preprocess = arabert_preprocessor(prep.split(":", 1)[1]) if prep and prep.startswith("arabert:") else None
+        return cls(tokenizer, runner, runner.id2label, max_length, stride, batch_size, preprocess)
+
+    @classmethod
+    def from_model(cls, model, tokenizer, *, max_length: int = DEFAULT_MAX_LENGTH, stride: int = DEFAULT_STRIDE,
+                   batch_size: int = 32, preprocess: Optional[Callable[[str], str]] = None) -> "Predictor":
+        """Wrap an in-memory model (used during training for dev evaluation)."""
+        runner = _TorchRunner(model)
+        return cls(tokenizer, runner, runner.id2label, max_length, stride, batch_size, preprocess)
+
+    def _run_windows(self, windows: Sequence[Window]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(label ids, probabilities) per position for every window, batched by length."""
+        results: list = [None] * len(windows)
+        order = sorted(range(len(windows)), key=lambda i: len(windows[i]))
+        for b in range(0, len(order), self.batch_size):
+            chunk = order[b : b + self.batch_size]
+            width = max(len(windows[i]) for i in chunk)
+            ids = np.full((len(chunk), width), self.pad_id, dtype=np.int64)
+            mask = np.zeros((len(chunk), width), dtype=np.int64)
+            for r, i in enumerate(chunk):
+                n = len(windows[i])
+                ids[r, :n] = windows[i].input_ids
+                mask[r, :n] = 1
+            probs = _softmax(self.runner(ids, mask).astype(np.float32))
+            best = probs.argmax(-1)
+            for r, i in enumerate(chunk):
+                n = len(windows[i])
+                results[i] = (best[r, :n], probs[r, np.arange(n), best[r, :n]])
+        return results
+
+    def predict_word_tags(self, sentences: Sequence[Sequence[str]]) -> list[tuple[list[str], list[float]]]:
+        """Tags and scores for pre-split sentences (one tag per word)."""
+        per_sentence = encode_sentences(self.tokenizer, sentences, self.max_length, self.stride, self.preprocess)
+        flat = [w for wins in per_sentence for w in wins]
+        outputs = self._run_windows(flat)
+        out = []
+        k = 0
+        for words, wins in zip(sentences, per_sentence):
+            mine = outputs[k : k + len(wins)]
+            k += len(wins)
+            tags, scores = ["O"] * len(words), [1.0] * len(words)
+            for w, (win, pos) in best_window_positions(wins).items():
+                label_ids, probs = mine[win]
+                tags[w] = self.id2label[int(label_ids[pos])]
+                scores[w] = float(probs[pos])
+            out.append((tags, scores))
+        return out
+
+    def predict(self, texts: Sequence[str] | str) -> list[list[Entity]]:
+        """Entities for each text, in the caller's order; offsets index each original string exactly."""
+        if isinstance(texts, str):
+            texts = [texts]
+        units: list[tuple[int, list[Word]]] = []
+        for t, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise TypeError(f"text {t} is {type(text).__name__}; expected str")
+            for s, e in split_sentences(text):
+                words = [Word(w.start + s, w.end + s, w.text) for w in split_words(text[s:e])]
+                if words:
+                    units.append((t, words))
+        tagged = self.predict_word_tags([[w.text for w in words] for _, words in units])
+        results: list[list[Entity]] = [[] for _ in texts]
+        for (t, words), (tags, scores) in zip(units, tagged):
+            results[t].extend(bio_to_spans(texts[t], words, tags, scores))
+        return results

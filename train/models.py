@@ -1,0 +1,106 @@
+"""Build the encoder + token-classification head and its tokenizer from the ``model`` config section."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Optional, Sequence
+
+from model.encoding import arabert_preprocessor
+from train.config import ModelConfig, TinyModelConfig
+
+SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+
+
+def train_tiny_tokenizer(texts: Sequence[str], vocab_size: int):
+    """A WordPiece tokenizer trained on ``texts`` (deterministic for the same texts)."""
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    # Harakat are stripped (NFD + drop marks): they are rare and inconsistent in report text.
+    tok.normalizer = normalizers.BertNormalizer(clean_text=True, strip_accents=True, lowercase=True)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.decoder = decoders.WordPiece()
+    trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=SPECIAL, show_progress=False)
+    tok.train_from_iterator(list(texts), trainer=trainer)
+    cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
+    tok.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B [SEP]", special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)]
+    )
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]", sep_token="[SEP]",
+        mask_token="[MASK]", model_max_length=512,
+    )
+
+
+def tiny_model(cfg: TinyModelConfig, vocab_size: int, labels: Sequence[str], dropout: Optional[float] = None):
+    """A randomly initialised small BERT for token classification (seed before calling for reproducibility)."""
+    from transformers import BertConfig, BertForTokenClassification
+
+    config = BertConfig(
+        vocab_size=vocab_size,
+        hidden_size=cfg.hidden_size,
+        num_hidden_layers=cfg.num_hidden_layers,
+        num_attention_heads=cfg.num_attention_heads,
+        intermediate_size=cfg.intermediate_size,
+        max_position_embeddings=cfg.max_position_embeddings,
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id={l: i for i, l in enumerate(labels)},
+    )
+    if dropout is not None:
+        config.hidden_dropout_prob = config.attention_probs_dropout_prob = dropout
+    return BertForTokenClassification(config)
+
+
+def build(
+    cfg: ModelConfig, labels: Sequence[str], train_texts: Sequence[str], work_dir: Path,
+    tokenizer_dir: Optional[Path] = None,
+):
+    """Return ``(model, tokenizer, preprocess)`` with ``id2label``/``label2id`` written into the model config.
+
+    ``tokenizer_dir`` (on resume) reuses the tokenizer saved at the start of the run instead of building one.
+    """
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    id2label = dict(enumerate(labels))
+    label2id = {l: i for i, l in enumerate(labels)}
+    preprocess: Optional[Callable[[str], str]] = None
+    if cfg.preprocess == "arabert":
+        preprocess = arabert_preprocessor(cfg.arabert_model)
+    if cfg.name == "tiny":
+        tokenizer = (AutoTokenizer.from_pretrained(tokenizer_dir) if tokenizer_dir
+                     else train_tiny_tokenizer(train_texts, cfg.tiny.vocab_size))
+        model = tiny_model(cfg.tiny, len(tokenizer), labels, cfg.dropout)
+    else:
+        source: str | Path = cfg.name
+        if cfg.name == "e5-small":
+            from train.encoders import ensure_e5_small
+
+            source = ensure_e5_small()
+        if cfg.trim_vocab:
+            source = _trimmed(Path(source), train_texts, work_dir / "trimmed-encoder", preprocess)
+        tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir or source)
+        extra = {"hidden_dropout_prob": cfg.dropout} if cfg.dropout is not None else {}
+        model = AutoModelForTokenClassification.from_pretrained(
+            source, num_labels=len(labels), id2label=id2label, label2id=label2id,
+            ignore_mismatched_sizes=True, use_safetensors=True, **extra,
+        )
+    model.config.war_ner_max_length = cfg.max_length
+    model.config.war_ner_stride = cfg.stride
+    if cfg.preprocess == "arabert":
+        model.config.war_ner_preprocess = f"arabert:{cfg.arabert_model}"
+    return model, tokenizer, preprocess
+
+
+def _trimmed(source: Path, texts: Sequence[str], out_dir: Path, preprocess) -> Path:
+    """The encoder with only the vocabulary rows the training texts use (built once per run directory)."""
+    from train.encoders import trim_vocabulary
+
+    if not source.is_dir():
+        raise ValueError(f"model.trim_vocab needs a local encoder folder; {source} is not one. "
+                         "Set model.trim_vocab=false for hub models")
+    if not (out_dir / "config.json").exists():
+        if preprocess is not None:
+            texts = [" ".join(preprocess(w) for w in t.split()) for t in texts]
+        trim_vocabulary(source, texts, out_dir)
+    return out_dir
