@@ -27,6 +27,7 @@ def atomic_dir(final: Path, write: Callable[[Path], None]) -> None:
     """
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
+    recover_dir(final)
     tmp = final.parent / f".tmp-{final.name}-{os.getpid()}"
     old = final.parent / f".old-{final.name}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
@@ -40,6 +41,16 @@ def atomic_dir(final: Path, write: Callable[[Path], None]) -> None:
         os.replace(final, old)
     os.replace(tmp, final)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def recover_dir(final: Path) -> None:
+    """Undo a swap cut short between its two renames: bring the previous folder back into place."""
+    final = Path(final)
+    if final.exists() or not final.parent.exists():
+        return
+    olds = sorted(final.parent.glob(f".old-{final.name}-*"), key=lambda p: p.stat().st_mtime)
+    if olds:
+        os.replace(olds[-1], final)
 
 
 def model_card(labels: list[str], metrics: dict, config_yaml: str, name: str) -> str:

@@ -11,20 +11,41 @@ SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
 
 def train_tiny_tokenizer(texts: Sequence[str], vocab_size: int):
-    """A WordPiece tokenizer trained on ``texts`` (deterministic for the same texts)."""
-    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    """A WordPiece tokenizer whose vocabulary is counted from ``texts``: the same texts give the same vocabulary
+    in every process (the ``tokenizers`` trainer breaks ties through hash maps, which differ between runs).
+
+    Pieces: special tokens, every character (as a word start and as ``##`` continuation), then the most frequent
+    whole words, prefixes and ``##`` suffixes, ties broken by the piece itself.
+    """
+    from collections import Counter
+
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
     from transformers import PreTrainedTokenizerFast
 
-    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    normalizer = normalizers.BertNormalizer(clean_text=True, strip_accents=True, lowercase=True)
+    pre = pre_tokenizers.BertPreTokenizer()
+    chars: set[str] = set()
+    counts: Counter = Counter()
+    for text in texts:
+        for word, _ in pre.pre_tokenize_str(normalizer.normalize_str(text)):
+            chars.update(word)
+            counts[word] += 3  # whole words first: they cost one piece
+            for k in range(2, min(len(word), 6)):
+                counts[word[:k]] += 1
+            for k in range(max(1, len(word) - 4), len(word) - 1):
+                counts["##" + word[k:]] += 1
+    base = SPECIAL + sorted(chars) + sorted("##" + c for c in chars)
+    room = max(vocab_size - len(base), 0)
+    extra = [p for p, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if p not in set(base)][:room]
+    vocab = {piece: i for i, piece in enumerate(base + extra)}
+    tok = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]", max_input_chars_per_word=100))
     # Harakat are stripped (NFD + drop marks): they are rare and inconsistent in report text.
-    tok.normalizer = normalizers.BertNormalizer(clean_text=True, strip_accents=True, lowercase=True)
-    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.normalizer = normalizer
+    tok.pre_tokenizer = pre
     tok.decoder = decoders.WordPiece()
-    trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=SPECIAL, show_progress=False)
-    tok.train_from_iterator(list(texts), trainer=trainer)
-    cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
     tok.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B [SEP]", special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)]
+        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B [SEP]",
+        special_tokens=[("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])],
     )
     return PreTrainedTokenizerFast(
         tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]", sep_token="[SEP]",

@@ -24,7 +24,7 @@ from torch.utils.data import DataLoader
 
 from model.encoding import encode_sentences, window_labels
 from model.predictor import Predictor
-from train.checkpoint import atomic_dir, save_checkpoint
+from train.checkpoint import atomic_dir, recover_dir, save_checkpoint
 from train.config import RunConfig, dump_config
 from train.data import Example, bio_labels, entity_types, load_any, to_example
 from train.evaluate import evaluate_predictor, format_report
@@ -130,6 +130,7 @@ def train(cfg: RunConfig, *, resume: bool = False, run_name: str = "war-ner") ->
     main = accelerator.is_main_process
     logging.basicConfig(level=logging.INFO if main else logging.WARNING, format="%(asctime)s %(message)s")
     last = state_dir / "last"
+    recover_dir(last)
     if resume and not (last / "trainer_state.json").exists():
         raise FileNotFoundError(f"--resume: no saved state in {last}; expected a run interrupted after its first "
                                 "save (train.save_every_steps or an epoch end); start without --resume")
@@ -256,13 +257,13 @@ def train(cfg: RunConfig, *, resume: bool = False, run_name: str = "war-ner") ->
         st["epoch"], st["step_in_epoch"] = epoch + 1, 0
         if (epoch + 1) % tc.eval_every_epochs == 0 or st["global_step"] >= total:
             f1, _ = dev_f1()
-            st["history"].append({"epoch": epoch + 1, "step": st["global_step"], "dev_f1": f1,
+            st["history"].append({"epoch": epoch + 1, "step": st["global_step"], "dev_f1": float(f1),
                                   "loss": float(loss.item())})
             if main:
                 log.info("epoch %d step %d loss %.4f dev F1 %.4f", epoch + 1, st["global_step"], loss.item(), f1)
             accelerator.log({"dev_f1": f1}, step=st["global_step"])
             if f1 > st["best_f1"]:
-                st["best_f1"], st["best_epoch"], st["bad_epochs"] = f1, epoch + 1, 0
+                st["best_f1"], st["best_epoch"], st["bad_epochs"] = float(f1), epoch + 1, 0
                 if main:
                     weights = {k: v.detach().cpu().contiguous()
                                for k, v in accelerator.unwrap_model(model).state_dict().items()}

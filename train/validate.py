@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
@@ -16,7 +17,9 @@ from train.corpus import LABELS, SPLITS, Document, Problem, corpus_files, read_j
 
 def _is_iso_date(value: object) -> bool:
     try:
-        return isinstance(value, str) and len(value) == 10 and bool(dt.date.fromisoformat(value))
+        # fromisoformat alone also takes other ISO forms of length 10 (the week date "2019-W01-1", Python >= 3.11)
+        return (isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value) is not None
+                and bool(dt.date.fromisoformat(value)))
     except ValueError:
         return False
 

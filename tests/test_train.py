@@ -1,0 +1,155 @@
+"""Training end to end on tiny models: overfit, save/reload, checkpoint contents, CLI, resume, 2 processes."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, corpus_overrides
+
+TINY = REPO / "configs" / "tiny.yaml"
+WAR_NER = [sys.executable, "-m", "train.cli"]
+
+
+def _run(cmd, **kw):
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300, **kw)
+
+
+def test_overfit_two_documents_then_reload_gives_identical_predictions(tiny_corpus, tmp_path):
+    from train.config import load_config
+    from train.evaluate import evaluate
+    from train.trainer import train
+
+    two = tmp_path / "two.jsonl"
+    lines = (tiny_corpus / "train.jsonl").read_text(encoding="utf-8").splitlines()
+    two.write_text("\n".join(l for l in lines if '"t-001' in l or '"t-002' in l) + "\n", encoding="utf-8")
+    overrides = corpus_overrides(tiny_corpus, tmp_path / "run") + [
+        f"--data.train={two}", f"--data.dev={two}", f"--data.test={two}", "--train.epochs=60"]
+    metrics = train(load_config(TINY, overrides))
+    assert metrics["dev"]["strict"]["f1"] == 1.0
+    reloaded = evaluate(tmp_path / "run" / "model", [two])
+    assert reloaded["strict"] == metrics["dev"]["strict"]
+    assert reloaded["errors"] == metrics["dev"]["errors"]
+
+
+def test_checkpoint_loads_with_plain_transformers(tiny_checkpoint):
+    from transformers import AutoModelForTokenClassification, AutoTokenizer, pipeline
+
+    from train.config import load_config
+
+    files = {p.name for p in tiny_checkpoint.iterdir()}
+    assert {"model.safetensors", "config.json", "tokenizer.json", "training_config.yaml", "metrics.json",
+            "README.md"} <= files
+    assert not any(f.endswith((".bin", ".pt", ".pkl")) for f in files)
+    model = AutoModelForTokenClassification.from_pretrained(tiny_checkpoint)
+    assert model.config.id2label[0] == "O"
+    assert set(model.config.label2id) == set(model.config.id2label.values())
+    assert "B-FACTION" in model.config.label2id
+    AutoTokenizer.from_pretrained(tiny_checkpoint)
+    out = pipeline("token-classification", model=str(tiny_checkpoint))("قصفت قوات النظام مدينة الرقة فجر اليوم.")
+    assert isinstance(out, list)
+    cfg = load_config(tiny_checkpoint / "training_config.yaml")
+    assert cfg.model.name == "tiny"
+    metrics = json.loads((tiny_checkpoint / "metrics.json").read_text())
+    assert {"dev", "test"} <= set(metrics)
+    card = (tiny_checkpoint / "README.md").read_text(encoding="utf-8")
+    assert "| test | all |" in card and "AutoModelForTokenClassification" in card
+
+
+def test_cli_train_then_evaluate(tiny_corpus, tmp_path):
+    out = tmp_path / "cli"
+    r = _run(WAR_NER + ["train", str(TINY)] + corpus_overrides(tiny_corpus, out) + ["--train.epochs=2"])
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert json.loads(r.stdout.strip().splitlines()[-1])["checkpoint"].endswith("model")
+    m = tmp_path / "m.json"
+    r = _run(WAR_NER + ["evaluate", "--model", str(out / "model"), "--out", str(m), str(tiny_corpus / "test.jsonl")])
+    assert r.returncode == 0, r.stderr[-3000:]
+    metrics = json.loads(m.read_text())
+    assert set(metrics["strict"]) == {"precision", "recall", "f1", "per_type"}
+    assert "strict" in r.stdout and "F1" in r.stdout
+    assert set(metrics["errors"]) == {"per_gold_type", "type_confusions", "spurious"}
+
+
+def test_cli_rejects_unknown_key_with_did_you_mean(tmp_path):
+    r = _run(WAR_NER + ["train", str(TINY), "--train.warmup_step=3"])
+    assert r.returncode == 2
+    assert "Unknown config key: train.warmup_step; did you mean train.warmup_ratio?" in r.stderr
+
+
+def test_resume_after_kill_reaches_the_same_metrics(tiny_corpus, tmp_path):
+    from train.config import load_config
+    from train.trainer import train
+
+    extra = ["--train.epochs=40", "--train.save_every_steps=2", "--train.batch_size=2"]
+    reference = train(load_config(TINY, corpus_overrides(tiny_corpus, tmp_path / "ref") + extra))
+
+    out = tmp_path / "killed"
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    proc = subprocess.Popen(WAR_NER + ["train", str(TINY)] + corpus_overrides(tiny_corpus, out) + extra,
+                            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    state = out / "state" / "last" / "trainer_state.json"
+    deadline = time.time() + 120
+    killed_at = None
+    while time.time() < deadline and proc.poll() is None:
+        try:
+            st = json.loads(state.read_text())
+        except (OSError, ValueError):
+            time.sleep(0.005)
+            continue
+        if st["global_step"] >= 10 and st["step_in_epoch"] > 0:
+            proc.send_signal(signal.SIGKILL)
+            killed_at = st["global_step"]
+            break
+        time.sleep(0.005)
+    proc.wait()
+    assert killed_at is not None, "the run ended before it could be killed mid-epoch"
+    assert not (out / "model").exists()
+    with pytest.raises(FileExistsError, match="pass --resume"):
+        train(load_config(TINY, corpus_overrides(tiny_corpus, out) + extra))
+    resumed = train(load_config(TINY, corpus_overrides(tiny_corpus, out) + extra), resume=True)
+    assert resumed["global_steps"] == reference["global_steps"]
+    assert resumed["history"] == reference["history"]
+    assert resumed["test"] == reference["test"]
+
+
+def test_resume_without_state_says_how_to_fix(tiny_corpus, tmp_path):
+    from train.config import load_config
+    from train.trainer import train
+
+    with pytest.raises(FileNotFoundError, match="start without --resume"):
+        train(load_config(TINY, corpus_overrides(tiny_corpus, tmp_path / "none")), resume=True)
+
+
+def test_two_process_accelerate_launch(tiny_corpus, tmp_path):
+    pytest.importorskip("accelerate")
+    out = tmp_path / "mp"
+    cmd = [sys.executable, "-m", "accelerate.commands.launch", "--cpu", "--num_processes", "2", "--num_machines",
+           "1", "--mixed_precision", "no", "--dynamo_backend", "no", "-m", "train.cli", "train", str(TINY)]
+    r = _run(cmd + corpus_overrides(tiny_corpus, out) + ["--train.epochs=3"])
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "2 process(es)" in r.stderr
+    metrics = json.loads((out / "model" / "metrics.json").read_text())
+    assert metrics["global_steps"] > 0 and "test" in metrics
+
+
+def test_atomic_checkpoint_write_keeps_the_old_folder_on_failure(tmp_path):
+    from train.checkpoint import atomic_dir
+
+    final = tmp_path / "ckpt"
+    atomic_dir(final, lambda d: (d / "weights").write_text("good"))
+
+    def broken(d: Path) -> None:
+        (d / "weights").write_text("half")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        atomic_dir(final, broken)
+    assert (final / "weights").read_text() == "good"
+    assert [p.name for p in tmp_path.iterdir()] == ["ckpt"]
