@@ -130,7 +130,7 @@ def test_resume_without_state_says_how_to_fix(tiny_corpus, tmp_path):
 def test_two_process_accelerate_launch(tiny_corpus, tmp_path):
     pytest.importorskip("accelerate")
     out = tmp_path / "mp"
-    cmd = [sys.executable, "-m", "accelerate.commands.launch", "--cpu", "--num_processes", "2", "--num_machines",
+    cmd = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2", "--num_machines",
            "1", "--mixed_precision", "no", "--dynamo_backend", "no", "-m", "train.cli", "train", str(TINY)]
     r = _run(cmd + corpus_overrides(tiny_corpus, out) + ["--train.epochs=3"])
     assert r.returncode == 0, r.stderr[-3000:]

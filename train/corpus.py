@@ -88,8 +88,9 @@ def parse_record(line: str, where: str) -> tuple[Optional[Document], list[Proble
     """Parse one JSONL line into a Document, or report why it cannot be loaded exactly."""
     try:
         raw = json.loads(line)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        msg = getattr(exc, "msg", type(exc).__name__)
+    except (ValueError, RecursionError) as exc:  # ValueError: also an int over sys.get_int_max_str_digits()
+        msg = getattr(exc, "msg", None) or (f"{type(exc).__name__}: {exc}"[:120] if isinstance(exc, ValueError)
+                                            else type(exc).__name__)
         return None, [Problem(where, "", f"invalid JSON ({msg}); expected one JSON object per line")]
     if not isinstance(raw, dict):
         return None, [Problem(where, "", f"found a JSON {type(raw).__name__}, expected an object per line")]

@@ -29,6 +29,7 @@ import os
 import shutil
 import struct
 import tempfile
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional, Sequence, Union
@@ -321,7 +322,8 @@ def _precompiled_charsmap(norm: dict[int, str]) -> bytes:
             place(base ^ c, node[c])
 
     place(0, trie)
-    size = int(np.flatnonzero(used)[-1]) + 1
+    # Lookups probe base ^ byte for any byte, anywhere in base's 256-unit block: keep whole blocks.
+    size = (int(np.flatnonzero(used)[-1]) // 256 + 1) * 256
     array = units[:size].astype("<u4").tobytes()
     return struct.pack("<I", len(array)) + array + bytes(blob)
 
@@ -347,9 +349,15 @@ def _build_tokenizer(e5: _E5File):
     vocab = [(p, float(s)) for p, s in zip(e5.pieces, e5.scores.tolist())]
     tok = Tokenizer(models.Unigram(vocab, unk_id=h.unk, byte_fallback=False))
     # e5.c: per-codepoint map, then runs of spaces -> one space.
-    tok.normalizer = normalizers.Sequence(
-        [normalizers.Precompiled(_precompiled_charsmap(e5.norm)), normalizers.Replace(Regex(" {2,}"), " ")]
-    )
+    steps = [normalizers.Precompiled(_precompiled_charsmap(e5.norm)), normalizers.Replace(Regex(" {2,}"), " ")]
+    # Precompiled maps whole grapheme clusters: a cluster of < 6 bytes whose first codepoint is mapped becomes that
+    # codepoint's replacement, losing its combining marks ("ﻻَ" -> "لا"); e5.c maps codepoint by codepoint.
+    # A control character that the map deletes, inserted after every mapped codepoint, ends each such cluster.
+    breaker = next((cp for cp in sorted(e5.norm) if e5.norm[cp] == "" and unicodedata.category(chr(cp)) == "Cc"
+                    and chr(cp) not in "\r\n"), None)
+    if breaker is not None:
+        steps.insert(0, normalizers.Replace(Regex(f"(?<=[{_char_class(map(chr, e5.norm))}])"), chr(breaker)))
+    tok.normalizer = normalizers.Sequence(steps)
     # e5.c runs one Viterbi over the whole text; no piece has an inner "▁", so splitting on it changes nothing.
     # It also emits one <unk> per unknown character where tokenizers' Unigram fuses runs of them: isolating
     # characters that occur in no piece (every character that occurs in one is also a piece) restores that.

@@ -62,6 +62,7 @@ def parse_markup(path: str | Path, labels: Sequence[str] = LABELS) -> tuple[list
         where = f"{path}:{n}"
         line = raw.rstrip("\r")
         if not line.strip():
+            header = {}  # a blank line ends the report (GUIDELINES.md): later sentences need their own header
             continue
         h = _HEADER.match(line)
         if h:

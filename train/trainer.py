@@ -123,6 +123,8 @@ def train(cfg: RunConfig, *, resume: bool = False, run_name: str = "war-ner") ->
     if tc.num_threads:
         torch.set_num_threads(tc.num_threads)
     accelerator = Accelerator(
+        # Without a GPU, processes started by `accelerate launch --multi_gpu` or torchrun train on CPU over gloo.
+        cpu=not torch.cuda.is_available(),
         gradient_accumulation_steps=tc.gradient_accumulation_steps,
         log_with="tensorboard" if tc.tensorboard else None,
         project_dir=str(out / "logs"),
