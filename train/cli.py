@@ -43,10 +43,15 @@ def _convert(args) -> int:
 
     docs = load_any(args.inputs)
     if args.to == "conll":
-        tmp = Path(args.out).with_suffix(".tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
-            write_conll(docs, fh)
-        tmp.replace(args.out)
+        out = Path(args.out)
+        tmp = out.with_name(f".{out.name}.tmp")  # beside the output, never a user's own *.tmp file
+        try:
+            with open(tmp, "w", encoding="utf-8") as fh:
+                write_conll(docs, fh)
+            tmp.replace(out)
+        except BaseException:  # e.g. a span off word boundaries: leave no half-written temporary file
+            tmp.unlink(missing_ok=True)
+            raise
     else:
         write_jsonl_atomic(args.out, docs)
     print(f"{len(docs)} sentences -> {args.out}", file=sys.stderr)

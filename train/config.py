@@ -75,6 +75,7 @@ class TrainConfig:
     """Optimisation, batching, evaluation and checkpointing."""
 
     output_dir: str = "outputs/run"
+    overwrite: bool = False  # true: discard a previous run's saved state in output_dir and start afresh
     seed: int = 13
     epochs: int = 10
     max_steps: int = -1  # > 0 stops early (smoke runs, benchmarks)

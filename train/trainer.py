@@ -132,13 +132,17 @@ def train(cfg: RunConfig, *, resume: bool = False, run_name: str = "war-ner") ->
     main = accelerator.is_main_process
     logging.basicConfig(level=logging.INFO if main else logging.WARNING, format="%(asctime)s %(message)s")
     last = state_dir / "last"
+    if tc.overwrite and not resume and state_dir.exists():
+        import shutil
+
+        shutil.rmtree(state_dir)
     recover_dir(last)
     if resume and not (last / "trainer_state.json").exists():
         raise FileNotFoundError(f"--resume: no saved state in {last}; expected a run interrupted after its first "
                                 "save (train.save_every_steps or an epoch end); start without --resume")
     if not resume and (last / "trainer_state.json").exists():
         raise FileExistsError(f"{out} holds a run's saved state; pass --resume to continue it, "
-                              "or choose another train.output_dir")
+                              "set train.overwrite=true to start afresh, or choose another train.output_dir")
     set_seed(tc.seed)
 
     train_docs, dev_docs, test_docs = (load_any(p) if p else [] for p in (cfg.data.train, cfg.data.dev, cfg.data.test))
