@@ -252,8 +252,10 @@ def test_trimmed_model_matches_the_full_one(folder, tokenizer, model, tmp_path):
     from model.words import split_words
 
     texts = ["query: " + t for t in ARABIC] + ENGLISH + ODD
-    words = [[w.text for w in split_words(t)] for t in ARABIC]
-    info = trim_vocabulary(folder, texts + words, tmp_path / "trim")
+    pretokenised = [["حاجزاً", "للجيش", "،"]]
+    # strings also count as their corpus words, the way the training code tokenises them
+    words = [[w.text for w in split_words(t)] for t in texts] + pretokenised
+    info = trim_vocabulary(folder, texts + pretokenised, tmp_path / "trim")
     out = Path(info["out_dir"])
     small_tok = AutoTokenizer.from_pretrained(out)
     small = AutoModel.from_pretrained(out, add_pooling_layer=False).eval()
@@ -287,6 +289,7 @@ def test_trimmed_model_matches_the_full_one(folder, tokenizer, model, tmp_path):
 
 def test_trim_keeps_requested_ids_and_rejects_bad_ones(folder, tmp_path):
     info = trim_vocabulary(folder, ["قصف"], tmp_path / "t1", keep_ids=[250001, 123456])
+    assert info["pieces_seen"] == 2  # "▁" "قصف"
     kept = json.loads((tmp_path / "t1" / "trim_map.json").read_text())["source_ids"]
     assert {250001, 123456} <= set(kept) and info["vocab_size_after"] == len(kept)
     with pytest.raises(ValueError, match="outside the vocabulary"):

@@ -87,7 +87,7 @@ def _encoder(args) -> int:
         from train.data import load_any
 
         full = build_e5_small(Path(args.out).with_name(Path(args.out).name + "-full"), overwrite=args.overwrite)
-        info = trim_vocabulary(full, [d.text for d in load_any(args.trim_corpus)], args.out)
+        info = trim_vocabulary(full, [d.text for d in load_any(args.trim_corpus)], args.out, overwrite=args.overwrite)
         print(json.dumps(info, indent=2, default=str))
     else:
         print(build_e5_small(args.out, overwrite=args.overwrite))

