@@ -153,3 +153,15 @@ def test_atomic_checkpoint_write_keeps_the_old_folder_on_failure(tmp_path):
         atomic_dir(final, broken)
     assert (final / "weights").read_text() == "good"
     assert [p.name for p in tmp_path.iterdir()] == ["ckpt"]
+
+
+def test_tensorboard_logging_writes_event_files(tiny_corpus, tmp_path):
+    pytest.importorskip("tensorboard", reason="tensorboard is an optional extra: pip install tensorboard")
+    from train.config import load_config
+    from train.trainer import train
+
+    out = tmp_path / "tb"
+    train(load_config(TINY, corpus_overrides(tiny_corpus, out) + ["--train.epochs=2", "--train.tensorboard=true",
+                                                                  "--train.log_every_steps=1"]))
+    events = list((out / "logs").rglob("events.out.tfevents.*"))
+    assert events and events[0].stat().st_size > 0
