@@ -115,7 +115,10 @@ def test_resume_after_kill_reaches_the_same_metrics(tiny_corpus, tmp_path):
         train(load_config(TINY, corpus_overrides(tiny_corpus, out) + extra))
     resumed = train(load_config(TINY, corpus_overrides(tiny_corpus, out) + extra), resume=True)
     assert resumed["global_steps"] == reference["global_steps"]
-    assert resumed["history"] == reference["history"]
+    # Same epochs, steps and dev F1; the logged loss may differ in the 7th digit (threaded CPU reductions).
+    assert [{**h, "loss": None} for h in resumed["history"]] == [{**h, "loss": None} for h in reference["history"]]
+    assert [h["loss"] for h in resumed["history"]] == pytest.approx([h["loss"] for h in reference["history"]],
+                                                                    rel=1e-5)
     assert resumed["test"] == reference["test"]
 
 

@@ -268,7 +268,7 @@ def train(cfg: RunConfig, *, resume: bool = False, run_name: str = "war-ner") ->
             if main:
                 log.info("epoch %d step %d loss %.4f dev F1 %.4f", epoch + 1, st["global_step"], loss.item(), f1)
             accelerator.log({"dev_f1": f1}, step=st["global_step"])
-            if f1 > st["best_f1"]:
+            if f1 > st["best_f1"] or not dev_ex:  # without a dev set the last epoch is the one kept
                 st["best_f1"], st["best_epoch"], st["bad_epochs"] = float(f1), epoch + 1, 0
                 if main:
                     weights = {k: v.detach().cpu().contiguous()
