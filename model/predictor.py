@@ -64,6 +64,26 @@ def _load_torch(model_dir: Path, device: Optional[str], num_threads: Optional[in
     return _TorchRunner(model.to(device).eval(), device)
 
 
+def _onnx_tokenizer(model_dir: Path):
+    """The folder's tokenizer without importing torch (``AutoTokenizer`` does: ~1-3 s and ~100 MB), or None.
+
+    Only for folders whose tokenizer class is the generic ``tokenizer.json`` backend (ours: tiny and e5), which is
+    the class ``AutoTokenizer`` would return for them, so tokenisation is the same.
+    """
+    cfg = model_dir / "tokenizer_config.json"
+    if not (model_dir / "tokenizer.json").exists() or not cfg.exists():
+        return None
+    try:
+        cls = json.loads(cfg.read_text(encoding="utf-8")).get("tokenizer_class")
+    except ValueError:
+        return None
+    if cls not in ("PreTrainedTokenizerFast", "TokenizersBackend"):
+        return None
+    from transformers import PreTrainedTokenizerFast
+
+    return PreTrainedTokenizerFast.from_pretrained(model_dir)
+
+
 class _OnnxRunner:
     def __init__(self, model_dir: Path, num_threads: Optional[int]):
         import onnxruntime as ort
@@ -118,8 +138,6 @@ class Predictor:
         num_threads: Optional[int] = None,
     ) -> "Predictor":
         """Load a checkpoint folder (ours, any HF token-classification folder, or our ONNX export)."""
-        from transformers import AutoTokenizer
-
         model_dir = Path(model_dir)
         if not (model_dir / "config.json").exists():
             raise FileNotFoundError(
@@ -127,8 +145,13 @@ class Predictor:
                 "or `war-ner export-onnx` (or any transformers token-classification folder)"
             )
         config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
-        tokenizer = AutoTokenizer.from_pretrained(model_dir)
-        if (model_dir / "model.onnx").exists():
+        onnx = (model_dir / "model.onnx").exists()
+        tokenizer = _onnx_tokenizer(model_dir) if onnx else None
+        if tokenizer is None:
+            from transformers import AutoTokenizer  # imports torch
+
+            tokenizer = AutoTokenizer.from_pretrained(model_dir)
+        if onnx:
             runner = _OnnxRunner(model_dir, num_threads)
         else:
             runner = _load_torch(model_dir, device, num_threads)
