@@ -5,7 +5,7 @@ import pytest
 
 from tests.conftest import REPO
 
-FIELDS = REPO / "data" / "annotations" / "casualty_fields.jsonl"
+FIELDS = REPO / "data" / "annotations" / "layers" / "casualty_fields.jsonl"
 
 
 @pytest.mark.parametrize("split", ["dev", "test"])

@@ -169,7 +169,7 @@ def add_commands(sub) -> None:
     p.add_argument("--format", choices=["jsonl", "csv", "html"], default="jsonl")
     p.add_argument("--out")
     p.add_argument("--casualty-fields", help="score casualty fields against this annotation layer "
-                   "(data/annotations/casualty_fields.jsonl); printed to stderr")
+                   "(data/annotations/layers/casualty_fields.jsonl); printed to stderr")
     p.add_argument("inputs", nargs="+")
     p.set_defaults(func=_events)
 

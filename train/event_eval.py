@@ -1,5 +1,5 @@
 """Score the event rules on gold entities: casualty fields against the hand-annotated layer
-``data/annotations/casualty_fields.jsonl`` (count_min, count_max, qualifier, status per CASUALTY span)."""
+``data/annotations/layers/casualty_fields.jsonl`` (count_min, count_max, qualifier, status per CASUALTY span)."""
 from __future__ import annotations
 
 import json
