@@ -323,15 +323,21 @@ def _our_schedule(cfg, output_dir: Path, steps: int) -> dict:
     return {"samples": samples, "real_tokens": real, "padded_tokens": padded}
 
 
+def _run_config(spec: dict, out: Path):
+    """The run config both trainers use: the spec's YAML (relative to the repo) with the bench overrides."""
+    from train.config import load_config
+
+    path = Path(spec["config"])
+    return load_config(path if path.is_absolute() else REPO / path, _train_overrides(spec, out))
+
+
 def _train_ours_worker(spec: dict) -> dict:
     _set_threads(spec["threads"])
-    from train.config import load_config
     from train.trainer import train
 
     out = Path(spec["work_dir"]) / "ours"
     shutil.rmtree(out, ignore_errors=True)
-    cfg = load_config(REPO / spec["config"] if not Path(spec["config"]).is_absolute() else spec["config"],
-                      _train_overrides(spec, out))
+    cfg = _run_config(spec, out)
     t = time.perf_counter()
     metrics = train(cfg, run_name="bench")
     wall = time.perf_counter() - t
@@ -350,13 +356,11 @@ def _train_baseline_worker(spec: dict) -> dict:
     from transformers import DataCollatorForTokenClassification, Trainer, TrainingArguments
 
     from train import models
-    from train.config import load_config
     from train.data import bio_labels, entity_types, load_any, to_example
 
     work = Path(spec["work_dir"]) / "baseline"
     shutil.rmtree(work, ignore_errors=True)
-    cfg = load_config(REPO / spec["config"] if not Path(spec["config"]).is_absolute() else spec["config"],
-                      _train_overrides(spec, work))
+    cfg = _run_config(spec, work)
     tc = cfg.train
     t_wall = time.perf_counter()
     set_seed(tc.seed)  # as our trainer: seed, then build the model (same init for the same seed)
