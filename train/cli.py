@@ -87,7 +87,8 @@ def _encoder(args) -> int:
         from train.data import load_any
 
         full = build_e5_small(Path(args.out).with_name(Path(args.out).name + "-full"), overwrite=args.overwrite)
-        info = trim_vocabulary(full, [d.text for d in load_any(args.trim_corpus)], args.out, overwrite=args.overwrite)
+        info = trim_vocabulary(full, [d.text for d in load_any(args.trim_corpus)], args.out,
+                               keep_arabic=args.keep_arabic, overwrite=args.overwrite)
         print(json.dumps(info, indent=2, default=str))
     else:
         print(build_e5_small(args.out, overwrite=args.overwrite))
@@ -135,6 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", choices=["e5-small"])
     p.add_argument("--out", required=True)
     p.add_argument("--trim-corpus", nargs="*", help="keep only the vocabulary these corpus files use")
+    p.add_argument("--keep-arabic", action="store_true",
+                   help="with --trim-corpus: also keep every all-Arabic piece (unseen Arabic words split as before)")
     p.add_argument("--overwrite", action="store_true")
     p.set_defaults(func=_encoder)
 

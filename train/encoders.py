@@ -26,6 +26,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import re
 import shutil
 import struct
 import tempfile
@@ -53,6 +54,9 @@ _DTYPE_F32, _DTYPE_Q4 = 0, 1
 _CONVERTER_VERSION = 1
 _STAMP = "e5_source.json"
 _TRIM_MAP = "trim_map.json"
+# A piece wholly in Arabic script (the Arabic, Supplement, Extended-A and presentation-form blocks; Arabic-Indic
+# digits included) or wholly ASCII digits, optionally word-initial "▁": casualty counts and years are written both ways.
+_ARABIC_PIECE = re.compile("^\u2581?(?:[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]+|[0-9]+)$")
 _REQUIRED = ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
 _META = "\u2581"
 
@@ -601,6 +605,7 @@ def trim_vocabulary(
     out_dir: str | Path,
     *,
     keep_ids: Optional[Iterable[int]] = None,
+    keep_arabic: bool = False,
     overwrite: bool = False,
 ) -> dict:
     """Write a copy of a Unigram (e5/XLM-R style) model folder that keeps only the vocabulary ``texts`` need.
@@ -610,7 +615,9 @@ def trim_vocabulary(
     sequence of words only the latter way), the special tokens, every
     single-character piece (so unseen text never gets an ``<unk>`` that the full model would not produce:
     here every character of every piece is also a piece), the lowest-scoring piece (it sets the ``<unk>``
-    penalty), and ``keep_ids``. Ids stay in their original order; ``trim_map.json`` lists, per new id, the
+    penalty), and ``keep_ids``. ``keep_arabic`` also keeps every piece written wholly in Arabic script or wholly in
+    digits (about 16k of e5's 250k): an Arabic word or a number unseen in ``texts`` then splits into the same pieces
+    as with the full vocabulary (only corpus pieces would re-split it into shorter, less informative ones). Ids stay in their original order; ``trim_map.json`` lists, per new id, the
     old one. On ``texts`` the trimmed folder gives the same pieces and hidden states as the full one.
     Returns sizes and parameter counts before/after.
     """
@@ -653,6 +660,8 @@ def trim_vocabulary(
     keep.update(t["id"] for t in tok_json.get("added_tokens", []))
     keep.update(i for i, (piece, _) in enumerate(vocab) if len(piece) == 1)
     keep.add(min(range(len(vocab)), key=lambda i: vocab[i][1]))
+    if keep_arabic:
+        keep.update(i for i, (piece, _) in enumerate(vocab) if _ARABIC_PIECE.match(piece))
     if tok_json["model"].get("unk_id") is not None:
         keep.add(tok_json["model"]["unk_id"])
     if keep_ids is not None:
@@ -708,6 +717,7 @@ def trim_vocabulary(
             shutil.rmtree(tmp, ignore_errors=True)
     return {
         "out_dir": str(out_dir),
+        "keep_arabic": keep_arabic,
         "vocab_size_before": old_rows,
         "vocab_size_after": len(old_ids),
         "pieces_seen": n_seen,

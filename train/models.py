@@ -99,9 +99,12 @@ def build(
 
             source = ensure_e5_small()
         if cfg.trim_vocab:
-            source = _trimmed(Path(source), train_texts, work_dir / "trimmed-encoder", preprocess)
+            name = "trimmed-encoder-arabic" if cfg.trim_keep_arabic else "trimmed-encoder"
+            source = _trimmed(Path(source), train_texts, work_dir / name, preprocess, cfg.trim_keep_arabic)
         tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir or source)
         extra = {"hidden_dropout_prob": cfg.dropout} if cfg.dropout is not None else {}
+        if cfg.num_layers is not None:
+            extra["num_hidden_layers"] = _checked_layers(source, cfg.num_layers)
         model = AutoModelForTokenClassification.from_pretrained(
             source, num_labels=len(labels), id2label=id2label, label2id=label2id,
             ignore_mismatched_sizes=True, use_safetensors=True, **extra,
@@ -113,7 +116,18 @@ def build(
     return model, tokenizer, preprocess
 
 
-def _trimmed(source: Path, texts: Sequence[str], out_dir: Path, preprocess) -> Path:
+def _checked_layers(source: str | Path, wanted: int) -> int:
+    """``wanted`` if the encoder has at least that many layers (transformers keeps the first ones)."""
+    from transformers import AutoConfig
+
+    have = int(getattr(AutoConfig.from_pretrained(source), "num_hidden_layers", 0))
+    if wanted > have:
+        raise ValueError(f"model.num_layers is {wanted} but {source} has {have} layers; "
+                         f"expected 1..{have} (or null for all of them)")
+    return wanted
+
+
+def _trimmed(source: Path, texts: Sequence[str], out_dir: Path, preprocess, keep_arabic: bool = False) -> Path:
     """The encoder with only the vocabulary rows the training texts use (built once per run directory)."""
     from train.encoders import trim_vocabulary
 
@@ -123,5 +137,5 @@ def _trimmed(source: Path, texts: Sequence[str], out_dir: Path, preprocess) -> P
     if not (out_dir / "config.json").exists():
         if preprocess is not None:
             texts = [" ".join(preprocess(w) for w in t.split()) for t in texts]
-        trim_vocabulary(source, texts, out_dir)
+        trim_vocabulary(source, texts, out_dir, keep_arabic=keep_arabic)
     return out_dir
