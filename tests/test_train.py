@@ -168,3 +168,94 @@ def test_tensorboard_logging_writes_event_files(tiny_corpus, tmp_path):
                                                                   "--train.log_every_steps=1"]))
     events = list((out / "logs").rglob("events.out.tfevents.*"))
     assert events and events[0].stat().st_size > 0
+
+
+def _local_encoder(folder: Path) -> Path:
+    """A 2-layer 'pretrained' BERT folder (random weights, trained tokenizer) standing in for a hub encoder."""
+    from train.config import TinyModelConfig
+    from train.models import tiny_model, train_tiny_tokenizer
+
+    tok = train_tiny_tokenizer(["قصفت قوات النظام مدينة الرقة", "قتل ثلاثة عناصر في إدلب"], 100)
+    model = tiny_model(TinyModelConfig(vocab_size=100, hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
+                                       intermediate_size=32), len(tok), ["O", "B-X", "I-X"])
+    model.base_model.save_pretrained(folder)
+    tok.save_pretrained(folder)
+    return folder
+
+
+def test_num_layers_keeps_the_first_layers_of_a_pretrained_encoder(tmp_path):
+    import torch
+    from transformers import AutoModel
+
+    from train.config import ModelConfig
+    from train.models import build
+
+    enc = _local_encoder(tmp_path / "enc")
+    model, _, _ = build(ModelConfig(name=str(enc), num_layers=1), ["O", "B-LOCATION", "I-LOCATION"], [], tmp_path)
+    assert model.config.num_hidden_layers == 1 and len(model.base_model.encoder.layer) == 1
+    full = AutoModel.from_pretrained(enc)
+    for name, value in full.encoder.layer[0].state_dict().items():
+        assert torch.equal(model.base_model.encoder.layer[0].state_dict()[name], value), name
+    with pytest.raises(ValueError, match=r"model.num_layers is 3 but .*enc has 2 layers; expected 1..2"):
+        build(ModelConfig(name=str(enc), num_layers=3), ["O"], [], tmp_path)
+
+
+def test_num_layers_config_errors():
+    from train.config import ConfigError, ModelConfig
+
+    with pytest.raises(ConfigError, match="model.num_layers is 0; expected a positive layer count"):
+        ModelConfig(name="e5-small", num_layers=0)
+    with pytest.raises(ConfigError, match="for model.name=tiny set model.tiny.num_hidden_layers"):
+        ModelConfig(name="tiny", num_layers=1)
+
+
+def test_distillation_loss_terms():
+    import torch
+
+    from train.distill import distillation_loss
+
+    torch.manual_seed(0)
+    student, teacher = torch.randn(2, 5, 4), torch.randn(2, 5, 4)
+    labels = torch.tensor([[-100, 1, 2, -100, -100], [-100, 0, -100, -100, -100]])
+    gold = torch.tensor(0.7)
+    assert distillation_loss(student, teacher, labels, gold, 0.0, 2.0) is gold
+    # identical distributions: only the gold term is left
+    assert torch.allclose(distillation_loss(teacher, teacher, labels, gold, 0.5, 2.0), torch.tensor(0.35))
+    # positions without a label do not count: changing them changes nothing
+    other = teacher.clone()
+    other[labels.eq(-100)] += 5.0
+    a = distillation_loss(student, teacher, labels, gold, 0.5, 2.0)
+    assert a > 0.35 and torch.allclose(a, distillation_loss(student, other, labels, gold, 0.5, 2.0))
+
+
+def test_distilled_student_trains_and_a_mismatched_teacher_is_refused(tiny_corpus, tmp_path):
+    from train.config import load_config
+    from train.trainer import train
+
+    base = corpus_overrides(tiny_corpus, tmp_path / "teacher") + ["--train.epochs=3"]
+    train(load_config(TINY, base))
+    teacher = tmp_path / "teacher" / "model"
+    student = corpus_overrides(tiny_corpus, tmp_path / "student") + [
+        "--train.epochs=3", "--model.tiny.num_hidden_layers=1", f"--train.distill_from={teacher}"]
+    metrics = train(load_config(TINY, student))
+    assert metrics["global_steps"] > 0 and "f1" in metrics["test"]["strict"]
+    saved = (tmp_path / "student" / "model" / "training_config.yaml").read_text(encoding="utf-8")
+    assert f"distill_from: {teacher}" in saved
+
+    other = corpus_overrides(tiny_corpus, tmp_path / "other") + [
+        "--model.tiny.vocab_size=200", f"--train.distill_from={teacher}"]
+    with pytest.raises(ValueError, match=r"has a different vocabulary .* expected the same one"):
+        train(load_config(TINY, other))
+    fewer = corpus_overrides(tiny_corpus, tmp_path / "fewer") + ["--data.labels=[LOCATION]",
+                                                                 f"--train.distill_from={teacher}"]
+    with pytest.raises(ValueError, match=r"this run's labels are \['O', 'B-LOCATION', 'I-LOCATION'\]; expected "):
+        train(load_config(TINY, fewer))
+    assert not (tmp_path / "other" / "model").exists() and not (tmp_path / "fewer" / "model").exists()
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "configs").glob("*.yaml")), ids=lambda p: p.name)
+def test_every_shipped_config_loads(path):
+    from train.config import load_config
+
+    cfg = load_config(path)
+    assert cfg.train.output_dir.startswith("outputs/")

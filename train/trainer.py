@@ -27,6 +27,7 @@ from model.predictor import Predictor
 from train.checkpoint import atomic_dir, recover_dir, save_checkpoint
 from train.config import RunConfig, dump_config
 from train.data import Example, bio_labels, entity_types, load_any, to_example
+from train.distill import distillation_loss
 from train.evaluate import evaluate_predictor, format_report
 from train import models
 
@@ -175,6 +176,12 @@ def train(cfg: RunConfig, *, resume: bool = False, run_name: str = "war-ner") ->
     total = tc.max_steps if tc.max_steps > 0 else updates_per_epoch * tc.epochs
     epochs = tc.epochs if tc.max_steps <= 0 else math.ceil(tc.max_steps / max(updates_per_epoch, 1))
 
+    teacher = None
+    if tc.distill_from:
+        from train.distill import load_teacher
+
+        teacher = load_teacher(tc.distill_from, labels, tokenizer, accelerator.device)
+
     optimizer = _optimizer(model, cfg)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(tc.warmup_ratio * total), total)
     model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
@@ -235,7 +242,13 @@ def train(cfg: RunConfig, *, resume: bool = False, run_name: str = "war-ner") ->
             bar = tqdm(total=per_epoch, initial=skip, desc=f"epoch {epoch + 1}/{epochs}", leave=False)
         for batch in loader:
             with accelerator.accumulate(model):
-                loss = model(**batch).loss
+                step_out = model(**batch)
+                loss = step_out.loss
+                if teacher is not None:
+                    with torch.no_grad():
+                        soft = teacher(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+                    loss = distillation_loss(step_out.logits, soft, batch["labels"], loss, tc.distill_alpha,
+                                             tc.distill_temperature)
                 accelerator.backward(loss)
                 if accelerator.sync_gradients and tc.max_grad_norm > 0:
                     accelerator.clip_grad_norm_(model.parameters(), tc.max_grad_norm)
