@@ -213,3 +213,31 @@ def test_worker_runs_in_a_fresh_process(tiny, tmp_path):
                            "threads": 1, "repeats": 1, "batch_size": 8, "sizes": [1, 2]}, tmp_path)
     assert "error" not in res, res
     assert [row["reports"] for row in res["sizes"]] == [1, 2] and res["peak_rss_mb"] > 0
+
+
+def test_student_path_is_compared_with_its_teachers_pipeline_and_torch(tiny, tmp_path):
+    from scripts.bench import _bench_checkpoint, _goals, _in_process, format_table, load_reports
+
+    reports = load_reports(tiny["data"] / "test.jsonl", max_sentences=4)
+    # any checkpoint can stand in for the student here: the bench only needs a second folder with the same labels
+    ck = _bench_checkpoint("e5-offline", tiny["model"], reports, _in_process, tmp_path, threads=1, repeats=1,
+                           rounds=1, batch_size=8, sizes=(), quantize_options={}, student_dir=tiny["model"])
+    student = ck["paths"]["student-onnx-int8"]
+    assert "error" not in student and student["model_dir"] != str(tiny["model"])
+    assert ck["student_model_dir"] == str(tiny["model"]) and "student-onnx-int8" in ck["exports"]
+    assert "scaling" not in ck
+    goals = _goals({"checkpoints": {"e5-offline": ck}})
+    (name, goal), = [(k, v) for k, v in goals.items() if "distilled student" in k]
+    pipe, torch_ = ck["paths"]["pipeline"], ck["paths"]["predictor-torch"]
+    assert goal["speedup"] == round(student["sentences_per_s"] / pipe["sentences_per_s"], 2)
+    assert goal["f1_delta_points"] == round(100 * (student["f1"] - torch_["f1"]), 2)
+    table = format_table({"settings": {"threads": 1, "repeats": 1, "batch_size": 8}, "texts": {"reports": 1,
+                          "sentences": 4}, "machine": {}, "checkpoints": {"e5-offline": ck}, "goals": goals})
+    assert "student-onnx-int8" in table and "distilled student" in table
+
+
+def test_student_without_its_teacher_is_refused(capsys):
+    from train.cli import main as cli
+
+    with pytest.raises(SystemExit, match="--student-model needs --e5-model"):
+        cli(["bench", "--model", "m", "--student-model", "s"])
