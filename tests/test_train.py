@@ -170,13 +170,13 @@ def test_tensorboard_logging_writes_event_files(tiny_corpus, tmp_path):
     assert events and events[0].stat().st_size > 0
 
 
-def _local_encoder(folder: Path) -> Path:
-    """A 2-layer 'pretrained' BERT folder (random weights, trained tokenizer) standing in for a hub encoder."""
+def _local_encoder(folder: Path, layers: int = 2) -> Path:
+    """A small 'pretrained' BERT folder (random weights, trained tokenizer) standing in for a hub encoder."""
     from train.config import TinyModelConfig
     from train.models import tiny_model, train_tiny_tokenizer
 
     tok = train_tiny_tokenizer(["قصفت قوات النظام مدينة الرقة", "قتل ثلاثة عناصر في إدلب"], 100)
-    model = tiny_model(TinyModelConfig(vocab_size=100, hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
+    model = tiny_model(TinyModelConfig(vocab_size=100, hidden_size=16, num_hidden_layers=layers, num_attention_heads=2,
                                        intermediate_size=32), len(tok), ["O", "B-X", "I-X"])
     model.base_model.save_pretrained(folder)
     tok.save_pretrained(folder)
@@ -198,6 +198,21 @@ def test_num_layers_keeps_the_first_layers_of_a_pretrained_encoder(tmp_path):
         assert torch.equal(model.base_model.encoder.layer[0].state_dict()[name], value), name
     with pytest.raises(ValueError, match=r"model.num_layers is 3 but .*enc has 2 layers; expected 1..2"):
         build(ModelConfig(name=str(enc), num_layers=3), ["O"], [], tmp_path)
+    # "spread" keeps the first and the last layer
+    spread, _, _ = build(ModelConfig(name=str(enc), num_layers=1, layer_pick="spread"), ["O", "B-X", "I-X"], [],
+                         tmp_path)
+    assert spread.config.war_ner_source_layers == [0]
+    for name, value in full.encoder.layer[0].state_dict().items():
+        assert torch.equal(spread.base_model.encoder.layer[0].state_dict()[name], value), name
+    enc3 = tmp_path / "enc3"
+    _local_encoder(enc3, layers=3)
+    spread, _, _ = build(ModelConfig(name=str(enc3), num_layers=2, layer_pick="spread"), ["O", "B-X", "I-X"], [],
+                         tmp_path)
+    full3 = AutoModel.from_pretrained(enc3)
+    assert spread.config.war_ner_source_layers == [0, 2]
+    for j, i in ((0, 0), (1, 2)):
+        for name, value in full3.encoder.layer[i].state_dict().items():
+            assert torch.equal(spread.base_model.encoder.layer[j].state_dict()[name], value), (j, i, name)
 
 
 def test_num_layers_config_errors():
@@ -207,6 +222,8 @@ def test_num_layers_config_errors():
         ModelConfig(name="e5-small", num_layers=0)
     with pytest.raises(ConfigError, match="for model.name=tiny set model.tiny.num_hidden_layers"):
         ModelConfig(name="tiny", num_layers=1)
+    with pytest.raises(ConfigError, match="model.layer_pick is 'last'; expected 'first' or 'spread'"):
+        ModelConfig(name="e5-small", layer_pick="last")
 
 
 def test_distillation_loss_terms():

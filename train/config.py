@@ -44,17 +44,22 @@ class ModelConfig:
     stride: int = 64  # tokens shared by consecutive windows of a long sentence
     # keep only the embedding rows of pieces seen in the training corpus (e5-small: 96M of 117M params)
     trim_vocab: bool = False
-    # with trim_vocab: also keep every all-Arabic piece, so Arabic words unseen in training split as in the full
-    # model (corpus pieces only cost 1.5 test F1 points on data/annotations, mostly on unseen place names)
+    # with trim_vocab: also keep every piece written wholly in Arabic script or digits, so unseen Arabic words and
+    # numbers split as in the full model (training pieces alone cost 1.5 test F1 points here: unseen place names)
     trim_keep_arabic: bool = True
     # keep only the first N layers of a pretrained encoder (None: all): fewer layers, faster training and inference
     num_layers: Optional[int] = None
+    # which layers num_layers keeps: "first" (0..N-1) or "spread" (evenly over the depth, first and last included:
+    # 12 -> 6 keeps 0, 2, 4, 7, 9, 11, as DistilBERT's initialisation does)
+    layer_pick: str = "first"
     dropout: Optional[float] = None
     tiny: TinyModelConfig = field(default_factory=TinyModelConfig)
 
     def __post_init__(self) -> None:
         if self.num_layers is not None and self.num_layers < 1:
             raise ConfigError(f"model.num_layers is {self.num_layers}; expected a positive layer count or null (all)")
+        if self.layer_pick not in ("first", "spread"):
+            raise ConfigError(f"model.layer_pick is {self.layer_pick!r}; expected 'first' or 'spread'")
         if self.num_layers is not None and self.name == "tiny":
             raise ConfigError("model.num_layers truncates a pretrained encoder; for model.name=tiny set "
                               "model.tiny.num_hidden_layers instead")

@@ -109,6 +109,10 @@ def build(
             source, num_labels=len(labels), id2label=id2label, label2id=label2id,
             ignore_mismatched_sizes=True, use_safetensors=True, **extra,
         )
+        if cfg.num_layers is not None:
+            model.config.war_ner_source_layers = list(range(cfg.num_layers))
+            if cfg.layer_pick == "spread":
+                _copy_spread_layers(model, source)
     model.config.war_ner_max_length = cfg.max_length
     model.config.war_ner_stride = cfg.stride
     if cfg.preprocess == "arabert":
@@ -125,6 +129,30 @@ def _checked_layers(source: str | Path, wanted: int) -> int:
         raise ValueError(f"model.num_layers is {wanted} but {source} has {have} layers; "
                          f"expected 1..{have} (or null for all of them)")
     return wanted
+
+
+def spread_layers(have: int, keep: int) -> list[int]:
+    """``keep`` layer indices evenly over ``have`` layers, first and last included.
+
+    >>> spread_layers(12, 6)
+    [0, 2, 4, 7, 9, 11]
+    >>> spread_layers(12, 1), spread_layers(4, 4)
+    ([0], [0, 1, 2, 3])
+    """
+    if keep == 1:
+        return [0]
+    return [round(i * (have - 1) / (keep - 1)) for i in range(keep)]
+
+
+def _copy_spread_layers(model, source: str | Path) -> None:
+    """Overwrite the truncated model's layers with the source encoder's layers picked by ``spread_layers``."""
+    from transformers import AutoModel
+
+    full = AutoModel.from_pretrained(source, use_safetensors=True)
+    picks = spread_layers(len(full.encoder.layer), len(model.base_model.encoder.layer))
+    for j, i in enumerate(picks):
+        model.base_model.encoder.layer[j].load_state_dict(full.encoder.layer[i].state_dict())
+    model.config.war_ner_source_layers = picks
 
 
 def _trimmed(source: Path, texts: Sequence[str], out_dir: Path, preprocess, keep_arabic: bool = False) -> Path:
