@@ -83,6 +83,17 @@ class DataConfig:
     # entity types; empty = taken from the training data
     labels: list[str] = field(default_factory=list)
     max_train_docs: Optional[int] = None  # for smoke runs
+    # entity-swap augmentation of the training split (train/augment.py): this many extra copies of each training
+    # sentence, every mention of augment_types replaced by another training mention of the same type; 0 = off
+    augment_copies: int = 0
+    augment_types: list[str] = field(default_factory=lambda: ["FACTION", "LOCATION", "OPERATION", "DATE"])
+
+    def __post_init__(self) -> None:
+        if self.augment_copies < 0:
+            raise ConfigError(f"data.augment_copies is {self.augment_copies}; expected 0 (off) or more copies")
+        if self.augment_copies and not self.augment_types:
+            raise ConfigError("data.augment_types is empty; expected the entity types to swap, such as "
+                              "[FACTION, LOCATION]")
 
 
 @dataclass

@@ -26,6 +26,7 @@ from model.encoding import encode_sentences, window_labels
 from model.predictor import Predictor
 from train.checkpoint import atomic_dir, recover_dir, save_checkpoint
 from train.config import RunConfig, dump_config
+from train.augment import swap_entities
 from train.data import Example, bio_labels, entity_types, load_any, to_example
 from train.distill import distillation_loss
 from train.evaluate import evaluate_predictor, format_report
@@ -153,7 +154,8 @@ def train(cfg: RunConfig, *, resume: bool = False, run_name: str = "war-ner") ->
         raise ValueError(f"no training records in {cfg.data.train}; expected at least one annotated sentence")
     labels = bio_labels(cfg.data.labels or entity_types(train_docs))
     label2id = {l: i for i, l in enumerate(labels)}
-    train_ex = [to_example(d) for d in train_docs]
+    augmented = swap_entities(train_docs, cfg.data.augment_copies, tc.seed, cfg.data.augment_types)
+    train_ex = [to_example(d) for d in train_docs + augmented]
     dev_ex = [to_example(d) for d in dev_docs]
     test_ex = [to_example(d) for d in test_docs]
     texts = [d.text for d in train_docs]
@@ -216,8 +218,9 @@ def train(cfg: RunConfig, *, resume: bool = False, run_name: str = "war-ner") ->
         return metrics["strict"]["f1"], metrics
 
     if main:
-        log.info("%d train sentences -> %d windows; %d dev, %d test; %d labels; %d update steps on %d process(es)",
-                 len(train_ex), len(feats), len(dev_ex), len(test_ex), len(labels), total, accelerator.num_processes)
+        log.info("%d train sentences (%d of them entity-swapped copies) -> %d windows; %d dev, %d test; %d labels; "
+                 "%d update steps on %d process(es)", len(train_ex), len(augmented), len(feats), len(dev_ex),
+                 len(test_ex), len(labels), total, accelerator.num_processes)
     stop = st.get("stopped", False)
     started = time.perf_counter()
     seen = 0

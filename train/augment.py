@@ -1,0 +1,102 @@
+"""Entity-swap augmentation for the training split (never dev or test).
+
+Each copy of a training sentence has every mention of the chosen types replaced by another mention of the same
+type drawn from the training split, the rest of the sentence kept character for character; offsets of all spans
+are recomputed, so the new record is as exact as a hand-written one. It gives the tagger (and a distilled
+student, through its teacher's soft tags) more contexts for each name without any new annotation. CASUALTY is left
+out by default: a swapped count would break the number-noun agreement of Arabic (``ثلاثة عنصراً``). A mention
+written with a proclitic attached (``والجيش``، ``بالموصل``، ``للقوات``، ``ودير الزور``: the guidelines keep it
+inside the span) is neither replaced nor used as a replacement, so no clitic lands where it does not belong.
+
+``data.augment_copies`` turns it on; its effect is measured in the README, not assumed.
+"""
+from __future__ import annotations
+
+import random
+import re
+from typing import Sequence
+
+from model.spans import Entity, spans_to_bio
+from model.words import split_words
+from train.corpus import Document
+
+DEFAULT_TYPES = ("FACTION", "LOCATION", "OPERATION", "DATE")
+# و/ف/ب/ك/ل before the article, لل, or a leading و: a conjunction or preposition written onto the mention. The
+# bare و also catches a few names that begin with the letter (وادي): those just stay as they are.
+_PROCLITIC = re.compile(r"^(?:[وفبكل]ال|لل|و)")
+
+
+def swappable(mention: str) -> bool:
+    """Whether a mention can be swapped: it does not start with a proclitic.
+
+    >>> [swappable(m) for m in ("الجيش العراقي", "والجيش العراقي", "بالموصل", "للقوات", "بلدة كفرنبل", "ودير الزور")]
+    [True, False, False, False, True, False]
+    """
+    return not _PROCLITIC.match(mention)
+
+
+def mention_pool(docs: Sequence[Document], types: Sequence[str]) -> dict[str, list[str]]:
+    """The distinct mention texts of each type in ``docs``, sorted (the same pool for the same corpus)."""
+    pool: dict[str, set[str]] = {t: set() for t in types}
+    for doc in docs:
+        for e in doc.entities:
+            if e.label in pool and swappable(e.text):
+                pool[e.label].add(e.text)
+    return {t: sorted(texts) for t, texts in pool.items() if texts}
+
+
+def swap_once(doc: Document, pool: dict[str, list[str]], rng: random.Random, suffix: str) -> Document | None:
+    """``doc`` with each swappable mention replaced by another from ``pool``; None when nothing could be swapped."""
+    parts: list[str] = []
+    entities: list[Entity] = []
+    cursor = length = 0
+    swapped = False
+    for e in sorted(doc.entities, key=lambda x: (x.start, x.end)):
+        if e.start < cursor:  # overlapping spans are not ours to rewrite: keep the sentence out
+            return None
+        gap = doc.text[cursor:e.start]
+        parts.append(gap)
+        length += len(gap)
+        choices = [t for t in pool.get(e.label, ()) if t != e.text] if swappable(e.text) else []
+        new = rng.choice(choices) if choices else e.text
+        swapped |= new != e.text
+        parts.append(new)
+        entities.append(Entity(length, length + len(new), e.label, new))
+        length += len(new)
+        cursor = e.end
+    if not swapped:
+        return None
+    parts.append(doc.text[cursor:])
+    text = "".join(parts)
+    # Spans sat on word boundaries and so do their replacements (both start and end with the same separators
+    # around them); check anyway, so a corpus quirk can never put a misaligned record into training.
+    try:
+        spans_to_bio(split_words(text), entities)
+    except ValueError:
+        return None
+    meta = {**doc.meta, "augmented": "entity-swap", "augmented_from": doc.id}
+    return Document(f"{doc.id}{suffix}", text, entities, meta, doc.source)
+
+
+def swap_entities(
+    docs: Sequence[Document], copies: int, seed: int, types: Sequence[str] = DEFAULT_TYPES
+) -> list[Document]:
+    """``copies`` entity-swapped variants of every sentence in ``docs`` that has a mention of ``types``.
+
+    Deterministic for the same documents and seed. Only the new records are returned (the caller keeps the
+    originals). Mentions of other types keep their text and move with the swaps around them.
+    """
+    if copies < 0:
+        raise ValueError(f"augment copies is {copies}; expected 0 or more")
+    unknown = [t for t in types if not t or not isinstance(t, str)]
+    if unknown:
+        raise ValueError(f"augment types {list(types)}; expected entity type names such as {list(DEFAULT_TYPES)}")
+    pool = mention_pool(docs, types)
+    rng = random.Random(seed)
+    out: list[Document] = []
+    for k in range(copies):
+        for doc in docs:
+            new = swap_once(doc, pool, rng, f"~swap{k + 1}")
+            if new is not None:
+                out.append(new)
+    return out
