@@ -302,13 +302,13 @@ def _our_schedule(cfg, output_dir: Path, steps: int) -> dict:
     from transformers import AutoTokenizer
 
     from model.encoding import arabert_preprocessor
-    from train.augment import swap_entities
+    from train.augment import run_copies
     from train.data import bio_labels, entity_types, load_any, to_example
     from train.trainer import _features, length_grouped_batches, plain_batches
 
     docs = load_any(cfg.data.train)
     labels = bio_labels(cfg.data.labels or entity_types(docs))
-    docs = docs + swap_entities(docs, cfg.data.augment_copies, cfg.train.seed, cfg.data.augment_types)
+    docs = docs + run_copies(docs, cfg)
     tokenizer = AutoTokenizer.from_pretrained(output_dir / "state" / "tokenizer")
     prep = arabert_preprocessor(cfg.model.arabert_model) if cfg.model.preprocess == "arabert" else None
     feats = _features([to_example(d) for d in docs], tokenizer, {l: i for i, l in enumerate(labels)}, cfg, prep)
@@ -362,7 +362,7 @@ def _train_baseline_worker(spec: dict) -> dict:
     from transformers import DataCollatorForTokenClassification, Trainer, TrainingArguments
 
     from train import models
-    from train.augment import swap_entities
+    from train.augment import run_copies
     from train.data import bio_labels, entity_types, load_any, to_example
 
     work = Path(spec["work_dir"]) / "baseline"
@@ -374,8 +374,7 @@ def _train_baseline_worker(spec: dict) -> dict:
     docs = load_any(cfg.data.train)
     labels = bio_labels(cfg.data.labels or entity_types(docs))
     label2id = {l: i for i, l in enumerate(labels)}
-    swapped = swap_entities(docs, cfg.data.augment_copies, tc.seed, cfg.data.augment_types)  # as our trainer
-    examples = [to_example(d) for d in docs + swapped]
+    examples = [to_example(d) for d in docs + run_copies(docs, cfg)]  # the sentences our trainer sees
     model, tokenizer, _ = models.build(cfg.model, labels, [d.text for d in docs], work)
 
     raw = Dataset.from_dict({"tokens": [ex.words for ex in examples],

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import random
 import re
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from model.spans import Entity, spans_to_bio
 from model.words import split_words
 from train.corpus import Document
+
+if TYPE_CHECKING:
+    from train.config import RunConfig
 
 DEFAULT_TYPES = ("FACTION", "LOCATION", "OPERATION", "DATE")
 # و/ف/ب/ك/ل before the article, لل, or a leading و: a conjunction or preposition written onto the mention. The
@@ -88,9 +91,6 @@ def swap_entities(
     """
     if copies < 0:
         raise ValueError(f"augment copies is {copies}; expected 0 or more")
-    unknown = [t for t in types if not t or not isinstance(t, str)]
-    if unknown:
-        raise ValueError(f"augment types {list(types)}; expected entity type names such as {list(DEFAULT_TYPES)}")
     pool = mention_pool(docs, types)
     rng = random.Random(seed)
     out: list[Document] = []
@@ -100,3 +100,11 @@ def swap_entities(
             if new is not None:
                 out.append(new)
     return out
+
+
+def run_copies(train_docs: Sequence[Document], cfg: "RunConfig") -> list[Document]:
+    """The swapped copies a run trains on besides ``train_docs`` (``data.augment_*``, seeded by ``train.seed``).
+
+    The one place that turns a run config into augmentation, for the trainer and for the benchmark's baseline.
+    """
+    return swap_entities(train_docs, cfg.data.augment_copies, cfg.train.seed, cfg.data.augment_types)

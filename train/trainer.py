@@ -24,9 +24,9 @@ from torch.utils.data import DataLoader
 
 from model.encoding import encode_sentences, window_labels
 from model.predictor import Predictor
+from train.augment import run_copies
 from train.checkpoint import atomic_dir, recover_dir, save_checkpoint
 from train.config import RunConfig, dump_config
-from train.augment import swap_entities
 from train.data import Example, bio_labels, entity_types, load_any, to_example
 from train.distill import distillation_loss
 from train.evaluate import evaluate_predictor, format_report
@@ -154,7 +154,7 @@ def train(cfg: RunConfig, *, resume: bool = False, run_name: str = "war-ner") ->
         raise ValueError(f"no training records in {cfg.data.train}; expected at least one annotated sentence")
     labels = bio_labels(cfg.data.labels or entity_types(train_docs))
     label2id = {l: i for i, l in enumerate(labels)}
-    augmented = swap_entities(train_docs, cfg.data.augment_copies, tc.seed, cfg.data.augment_types)
+    augmented = run_copies(train_docs, cfg)
     train_ex = [to_example(d) for d in train_docs + augmented]
     dev_ex = [to_example(d) for d in dev_docs]
     test_ex = [to_example(d) for d in test_docs]
