@@ -15,6 +15,7 @@ LABEL_COLOURS = {
     "OPERATION": "#d5b3f0",
     "CASUALTY": "#ffd27f",
     "DATE": "#a8e6a1",
+    "PERSON": "#f7c6e0",
 }
 _FALLBACK_COLOUR = "#dddddd"
 

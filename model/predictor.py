@@ -14,7 +14,7 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 
 from model.encoding import Window, arabert_preprocessor, best_window_positions, encode_sentences
-from model.spans import Entity, bio_to_spans
+from model.spans import Entity, bio_to_spans, enforce_span_edges
 from model.words import Word, split_sentences, split_words
 
 DEFAULT_MAX_LENGTH = 256
@@ -208,7 +208,7 @@ class Predictor:
                 label_ids, probs = mine[win]
                 tags[w] = self.id2label[int(label_ids[pos])]
                 scores[w] = float(probs[pos])
-            out.append((tags, scores))
+            out.append((enforce_span_edges(words, tags), scores))
         return out
 
     def predict(self, texts: Sequence[str] | str) -> list[list[Entity]]:

@@ -5,8 +5,9 @@ into spans whose offsets index the original text.
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import asdict, dataclass
-from typing import Optional, Sequence
+from typing import Iterator, Optional, Sequence
 
 from model.words import Word
 
@@ -55,6 +56,69 @@ def spans_to_bio(words: Sequence[Word], entities: Sequence[Entity]) -> list[str]
     return tags
 
 
+def tag_runs(tags: Sequence[str]) -> Iterator[tuple[int, int, str]]:
+    """(first word, last word, type) of each entity in a tag sequence (an ``I-X`` after ``O`` or another type
+    opens a new entity, as conlleval).
+
+    >>> list(tag_runs(["B-LOC", "I-LOC", "O", "I-DATE", "B-DATE"]))
+    [(0, 1, 'LOC'), (3, 3, 'DATE'), (4, 4, 'DATE')]
+    """
+    label: Optional[str] = None
+    first = 0
+    for i, tag in enumerate(tags):
+        prefix, _, kind = tag.partition("-")
+        if prefix == "B" or (prefix == "I" and kind != label):
+            if label is not None:
+                yield first, i - 1, label
+            label, first = kind, i
+        elif prefix != "I":
+            if label is not None:
+                yield first, i - 1, label
+            label = None
+    if label is not None:
+        yield first, len(tags) - 1, label
+
+
+QUOTES = frozenset('"\'«»“”„‟‘’‚‹›')
+
+
+def _is_punct(word: str) -> bool:
+    return bool(word) and all(unicodedata.category(c).startswith("P") for c in word)
+
+
+def _trim_edge(words: Sequence[str], first: int, last: int, at_start: bool) -> bool:
+    """Whether the edge word of ``words[first..last]`` must leave the span (GUIDELINES.md: no span starts or ends
+    on a separator; a quote mark stays when the span holds its partner)."""
+    w = words[first] if at_start else words[last]
+    if not _is_punct(w):
+        return False
+    if not all(c in QUOTES for c in w):
+        return True
+    inner = words[first + 1 : last + 1] if at_start else words[first:last]
+    return not any(c in QUOTES for x in inner for c in x)
+
+
+def enforce_span_edges(words: Sequence[str], tags: Sequence[str]) -> list[str]:
+    """Re-tag so that no entity starts or ends on a separator punctuation word (dash, comma, colon, full stop,
+    bracket); quote marks that open or close a name inside the entity stay. An entity of separators only is dropped.
+
+    >>> enforce_span_edges(["محافظة", "إدلب", "–", "المرصد"], ["B-LOC", "I-LOC", "I-LOC", "O"])
+    ['B-LOC', 'I-LOC', 'O', 'O']
+    >>> enforce_span_edges(["عملية", "“", "غضب", "”", "."], ["B-OP", "I-OP", "I-OP", "I-OP", "I-OP"])
+    ['B-OP', 'I-OP', 'I-OP', 'I-OP', 'O']
+    """
+    out = ["O"] * len(tags)
+    for first, last, label in tag_runs(tags):
+        while first <= last and _trim_edge(words, first, last, at_start=True):
+            first += 1
+        while last >= first and _trim_edge(words, first, last, at_start=False):
+            last -= 1
+        if first <= last:
+            out[first] = f"B-{label}"
+            out[first + 1 : last + 1] = [f"I-{label}"] * (last - first)
+    return out
+
+
 def bio_to_spans(
     text: str, words: Sequence[Word], tags: Sequence[str], scores: Optional[Sequence[float]] = None
 ) -> list[Entity]:
@@ -70,26 +134,10 @@ def bio_to_spans(
     if len(tags) != len(words):
         raise ValueError(f"got {len(tags)} tags for {len(words)} words; expected one tag per word")
     entities: list[Entity] = []
-    label: Optional[str] = None
-    first = 0
-
-    def close(last: int) -> None:
+    for first, last, label in tag_runs(tags):
         start, end = words[first].start, words[last].end
         score = None
         if scores is not None:
             score = float(sum(scores[first : last + 1]) / (last + 1 - first))
-        entities.append(Entity(start, end, label, text[start:end], score))  # type: ignore[arg-type]
-
-    for i, tag in enumerate(tags):
-        prefix, _, kind = tag.partition("-")
-        if prefix == "B" or (prefix == "I" and kind != label):
-            if label is not None:
-                close(i - 1)
-            label, first = kind, i
-        elif prefix != "I":
-            if label is not None:
-                close(i - 1)
-            label = None
-    if label is not None:
-        close(len(tags) - 1)
+        entities.append(Entity(start, end, label, text[start:end], score))
     return entities

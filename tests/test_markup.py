@@ -93,7 +93,7 @@ def test_parse_sentence_adjacent_marks():
 def test_parse_sentence_unknown_label():
     _, _, messages = parse_sentence("هاجم [[ARMY|الجيش]] البلدة", "x:1")
     assert messages == ["unknown label 'ARMY' in '[[ARMY|الجيش]]'; expected one of "
-                        "FACTION, LOCATION, OPERATION, CASUALTY, DATE"]
+                        "FACTION, LOCATION, OPERATION, CASUALTY, DATE, PERSON"]
 
 
 def test_parse_sentence_custom_labels():
@@ -201,7 +201,7 @@ def test_unknown_header(tmp_path, line):
     f = write(tmp_path / "u.txt", f"# doc: r1\n# date: 2019-01-01\n# split: dev\n{line}\nجملة.\n")
     docs, problems = parse_markup(f)
     assert texts_of(problems) == [
-        f"{f}:4: unknown header {line!r}; expected '# doc:', '# date:' or '# split:'"
+        f"{f}:4: unknown header {line!r}; expected '# doc:', '# date:', '# split:' or '# incident:'"
     ]
     assert [d.id for d in docs] == ["r1-1"]
 
@@ -292,7 +292,7 @@ def test_markup_to_jsonl_empty_split_file_is_written(tmp_path):
 
 
 @pytest.mark.parametrize("bad", [
-    "قتل [[PERSON|أحمد]] اليوم.",           # unknown label
+    "قتل [[ARMY|أحمد]] اليوم.",             # unknown label
     "قتل [[CASUALTY|3 اليوم.",             # unclosed mark
     "قتل و[[FACTION|الحرس]] اليوم.",        # misaligned span (clitic outside)
 ])

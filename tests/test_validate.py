@@ -73,9 +73,9 @@ def test_clean_three_splits_no_problem(tmp_path):
 
 
 def test_blank_lines_are_skipped_and_line_numbers_kept(tmp_path):
-    bad = record("r1-9", entities=[{"start": 0, "end": 5, "label": "PERSON", "text": TEXT[0:5]}])
+    bad = record("r1-9", entities=[{"start": 0, "end": 5, "label": "ARMY", "text": TEXT[0:5]}])
     f, problems = problems_of(tmp_path, record(), "", "   ", bad)
-    assert_one(problems, f"{f}:4", "r1-9", r"entity PERSON .*unknown label 'PERSON'")
+    assert_one(problems, f"{f}:4", "r1-9", r"entity ARMY .*unknown label 'ARMY'")
 
 
 # ---------------------------------------------------------------- line-level (reader) rules
@@ -204,7 +204,7 @@ def test_unknown_label(tmp_path):
     f, problems = problems_of(tmp_path, record(entities=[span(TEXT, "وقوات النظام", "ARMY")]))
     assert problems == [
         f"{f}:1 r1-1: entity ARMY 'وقوات النظام' at 6-18: unknown label 'ARMY'; "
-        "expected one of FACTION, LOCATION, OPERATION, CASUALTY, DATE"
+        "expected one of FACTION, LOCATION, OPERATION, CASUALTY, DATE, PERSON"
     ]
 
 
@@ -423,7 +423,7 @@ def test_every_problem_has_a_location(tmp_path):
         record(),
         "not json",
         record("r1-3", text=" فيه مسافة", entities=[{"start": 0, "end": 2}], tags=1),
-        record("r1-4", text="قتل عنصرين", entities=[span("قتل عنصرين", "عنصرين", "PERSON")], split="x",
+        record("r1-4", text="قتل عنصرين", entities=[span("قتل عنصرين", "عنصرين", "ARMY")], split="x",
                date="yesterday"),
     ]
     f, problems = problems_of(tmp_path, *lines)

@@ -9,6 +9,11 @@ written with a proclitic attached (``والجيش``، ``بالموصل``، ``ل�
 inside the span) is neither replaced nor used as a replacement, so no clitic lands where it does not belong.
 
 ``data.augment_copies`` turns it on; its effect is measured in the README, not assumed.
+
+Proclitic gluing (``data.augment_proclitics``) is the other augmentation: real reports glue و/ب/ل to mentions
+of every type, counts included (``و38``، ``بمدينة``، ``للرقة``), where the corpus often writes the preposition or
+the comma apart. A copy rewrites, only where the meaning stays the same: ``في M`` -> ``بM`` (places), ``إلى M`` ->
+``لM`` (``ال`` -> ``لل``), ``، M`` -> `` وM`` and a sentence-initial ``M`` -> ``وM`` (every type), ``و M`` -> ``وM``.
 """
 from __future__ import annotations
 
@@ -102,9 +107,100 @@ def swap_entities(
     return out
 
 
+_GLUE_TO = {"في": "ب", "إلى": "ل", "الى": "ل"}
+_GLUE_TYPES = {"ب": ("LOCATION",), "ل": ("LOCATION", "FACTION", "PERSON")}
+
+
+def _glue(clitic: str, mention: str) -> str:
+    """``clitic`` written onto ``mention`` as Arabic spells it (ل + ال -> لل).
+
+    >>> _glue("ل", "الرقة"), _glue("و", "38"), _glue("ب", "مدينة الرقة")
+    ('للرقة', 'و38', 'بمدينة الرقة')
+    """
+    if clitic == "ل" and mention.startswith("ال"):
+        return "لل" + mention[2:]
+    return clitic + mention
+
+
+def _glue_edit(text: str, e: Entity) -> tuple[int, str] | None:
+    """Where a proclitic can be glued to ``e`` without changing the meaning: (cut from, the new text from there
+    to the mention's end, clitic and mention included), or None."""
+    if not swappable(e.text) or not e.text[0].isalnum():
+        return None
+    before = text[: e.start]
+    if not before:
+        return 0, _glue("و", e.text)
+    m = re.search(r"(^|\s)(في|إلى|الى|و)\s$", before)
+    if m:
+        word = m.group(2)
+        clitic = _GLUE_TO.get(word, "و")
+        if clitic == "و" or e.label in _GLUE_TYPES[clitic]:
+            return m.start(2), _glue(clitic, e.text)
+        return None
+    m = re.search(r"\s*،\s$", before)
+    if m:
+        return m.start(), " " + _glue("و", e.text)
+    return None
+
+
+def glue_once(doc: Document, rng: random.Random, suffix: str, rate: float = 0.7) -> Document | None:
+    """``doc`` with a proclitic glued onto some of its mentions (each eligible one with probability ``rate``);
+    None when none was glued."""
+    parts: list[str] = []
+    entities: list[Entity] = []
+    cursor = 0
+    glued = False
+    for e in sorted(doc.entities, key=lambda x: (x.start, x.end)):
+        if e.start < cursor:
+            return None
+        edit = _glue_edit(doc.text, e) if rng.random() < rate else None
+        if edit is not None and edit[0] >= cursor:
+            cut, new = edit
+            parts.append(doc.text[cursor:cut])
+            lead = len(new) - len(new.lstrip(" "))
+            start = sum(map(len, parts)) + lead
+            parts.append(new)
+            entities.append(Entity(start, start + len(new) - lead, e.label, new[lead:]))
+            glued = True
+        else:
+            parts.append(doc.text[cursor : e.end])
+            start = sum(map(len, parts)) - len(e.text)
+            entities.append(Entity(start, start + len(e.text), e.label, e.text))
+        cursor = e.end
+    if not glued:
+        return None
+    parts.append(doc.text[cursor:])
+    text = "".join(parts)
+    try:
+        spans_to_bio(split_words(text), entities)
+    except ValueError:
+        return None
+    if any(text[x.start : x.end] != x.text for x in entities):
+        return None
+    meta = {**doc.meta, "augmented": "proclitic", "augmented_from": doc.id}
+    return Document(f"{doc.id}{suffix}", text, entities, meta, doc.source)
+
+
+def glue_proclitics(docs: Sequence[Document], copies: int, seed: int) -> list[Document]:
+    """``copies`` proclitic-glued variants of every sentence in ``docs`` where a mention can take one
+    (deterministic for the same documents and seed; only the new records are returned)."""
+    if copies < 0:
+        raise ValueError(f"proclitic copies is {copies}; expected 0 or more")
+    rng = random.Random(seed + 1)
+    out: list[Document] = []
+    for k in range(copies):
+        for doc in docs:
+            new = glue_once(doc, rng, f"~glue{k + 1}")
+            if new is not None:
+                out.append(new)
+    return out
+
+
 def run_copies(train_docs: Sequence[Document], cfg: "RunConfig") -> list[Document]:
-    """The swapped copies a run trains on besides ``train_docs`` (``data.augment_*``, seeded by ``train.seed``).
+    """The augmented copies a run trains on besides ``train_docs`` (``data.augment_*``, seeded by ``train.seed``):
+    entity-swapped copies, then proclitic-glued ones.
 
     The one place that turns a run config into augmentation, for the trainer and for the benchmark's baseline.
     """
-    return swap_entities(train_docs, cfg.data.augment_copies, cfg.train.seed, cfg.data.augment_types)
+    return (swap_entities(train_docs, cfg.data.augment_copies, cfg.train.seed, cfg.data.augment_types)
+            + glue_proclitics(train_docs, cfg.data.augment_proclitics, cfg.train.seed))

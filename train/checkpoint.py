@@ -17,6 +17,7 @@ TYPE_NOTES = {
     "OPERATION": "named military operations, campaigns and battles",
     "CASUALTY": "figures counting people killed, wounded, captured or missing",
     "DATE": "temporal expressions",
+    "PERSON": "named individuals: commanders, officials, spokesmen, victims",
 }
 
 

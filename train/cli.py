@@ -9,10 +9,10 @@ from typing import Optional, Sequence
 
 
 def _validate(args) -> int:
+    from train.corpus import LABELS
     from train.validate import validate_paths
 
-    problems = validate_paths(args.paths, labels=None if args.any_labels else ("FACTION", "LOCATION", "OPERATION",
-                                                                               "CASUALTY", "DATE"))
+    problems = validate_paths(args.paths, labels=None if args.any_labels else LABELS)
     for p in problems:
         print(p)
     print(f"{len(problems)} problem(s)" if problems else "ok: no problems", file=sys.stderr)
@@ -75,8 +75,12 @@ def _train(args, overrides: Sequence[str]) -> int:
 def _evaluate(args) -> int:
     from train.evaluate import evaluate, format_report
 
-    metrics = evaluate(args.model, args.data, args.out, batch_size=args.batch_size)
+    metrics = evaluate(args.model, args.data, args.out, batch_size=args.batch_size, slices=args.slices)
     print(format_report(metrics, f"== {args.model} on {', '.join(args.data)} =="))
+    if args.slices:
+        from train.slices import format_slices
+
+        print(format_slices(metrics["slices"]))
     return 0
 
 
@@ -129,6 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", required=True)
     p.add_argument("--out", help="write the metrics JSON here")
     p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--slices", action="store_true", help="F1 per phenomenon: datelines, glued proclitics, "
+                   "fixed names, PERSON, long reports, no-entity sentences (train/slices.py)")
     p.add_argument("data", nargs="+")
     p.set_defaults(func=_evaluate)
 

@@ -125,6 +125,40 @@ def _events(args) -> int:
     return 0
 
 
+def _evaluate_events(args) -> int:
+    from train.data import load_any
+    from train.incidents import read_layer
+    from train.score_events import evaluate_events
+
+    if bool(args.model) == bool(args.gold_entities):
+        print("evaluate-events: give --model DIR or --gold-entities (one of them); expected records from a "
+              "model's entities or from the gold ones", file=sys.stderr)
+        return 2
+    layer_path = Path(args.incidents) if args.incidents else Path(args.inputs[0]).parent / "layers" / "incidents.jsonl"
+    if not layer_path.is_file():
+        print(f"evaluate-events: {layer_path}: no incident layer; expected layers/incidents.jsonl beside the data "
+              "or --incidents FILE", file=sys.stderr)
+        return 2
+    layer, problems = read_layer(layer_path)
+    if problems:
+        print("\n".join(map(str, problems)), file=sys.stderr)
+        return 1
+    entities_for = None
+    if args.model:
+        from model.predictor import Predictor
+
+        predictor = Predictor.from_pretrained(args.model)
+        entities_for = lambda text, gold: predictor.predict([text])[0]  # noqa: E731
+    metrics = evaluate_events(load_any(args.inputs), layer, entities_for)
+    summary = {k: v for k, v in metrics.items() if k != "errors"}
+    print(json.dumps(summary, indent=2))
+    if args.out:
+        from train.corpus import atomic_write_text
+
+        atomic_write_text(args.out, json.dumps(metrics, indent=2, ensure_ascii=False))
+    return 0
+
+
 def _export_onnx(args) -> int:
     from model.onnx_export import export_onnx
 
@@ -172,6 +206,15 @@ def add_commands(sub) -> None:
                    "(data/annotations/layers/casualty_fields.jsonl); printed to stderr")
     p.add_argument("inputs", nargs="+")
     p.set_defaults(func=_events)
+
+    p = sub.add_parser("evaluate-events", help="score event records against the incident layer "
+                       "(incident P/R/F1, field accuracy on paired incidents)")
+    p.add_argument("--model", help="checkpoint folder: records from its predicted entities")
+    p.add_argument("--gold-entities", action="store_true", help="records from the gold entities (the rules alone)")
+    p.add_argument("--incidents", help="the layer (default: layers/incidents.jsonl beside the first input)")
+    p.add_argument("--out", help="write the metrics JSON (with the errors) here")
+    p.add_argument("inputs", nargs="+", help="annotated JSONL files (sentences with meta.doc)")
+    p.set_defaults(func=_evaluate_events)
 
     # ---- export-onnx, bench (model/onnx_export.py, scripts/bench.py) ----
     p = sub.add_parser("export-onnx", help="checkpoint -> ONNX folder (fp32 or dynamic int8) for ONNX Runtime")

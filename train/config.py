@@ -87,8 +87,13 @@ class DataConfig:
     # sentence, every mention of augment_types replaced by another training mention of the same type; 0 = off
     augment_copies: int = 0
     augment_types: list[str] = field(default_factory=lambda: ["FACTION", "LOCATION", "OPERATION", "DATE"])
+    # proclitic gluing (train/augment.py): this many extra copies of each training sentence with و/ب/ل glued onto
+    # mentions where the meaning stays the same (في M -> بM, ، M -> وM, ...); 0 = off
+    augment_proclitics: int = 0
 
     def __post_init__(self) -> None:
+        if self.augment_proclitics < 0:
+            raise ConfigError(f"data.augment_proclitics is {self.augment_proclitics}; expected 0 (off) or more")
         if self.augment_copies < 0:
             raise ConfigError(f"data.augment_copies is {self.augment_copies}; expected 0 (off) or more copies")
         if self.augment_copies and not self.augment_types:

@@ -15,7 +15,7 @@ from typing import Iterable, Optional, Sequence
 
 from model.spans import Entity
 
-LABELS = ("FACTION", "LOCATION", "OPERATION", "CASUALTY", "DATE")
+LABELS = ("FACTION", "LOCATION", "OPERATION", "CASUALTY", "DATE", "PERSON")
 SPLITS = ("train", "dev", "test")
 
 
@@ -176,16 +176,20 @@ def load_documents(paths: Sequence[str | os.PathLike]) -> list[Document]:
     return docs
 
 
-def write_jsonl_atomic(path: str | os.PathLike, docs: Iterable[Document]) -> None:
-    """Write records to ``path`` through a temporary file, so a failure never leaves half a file."""
+def atomic_write_text(path: str | os.PathLike, content: str) -> None:
+    """Write ``content`` to ``path`` through a temporary file, so a failure never leaves half a file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            for doc in docs:
-                fh.write(doc.to_json() + "\n")
+            fh.write(content)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_jsonl_atomic(path: str | os.PathLike, docs: Iterable[Document]) -> None:
+    """Write records to ``path`` atomically, one JSON object per line."""
+    atomic_write_text(path, "".join(doc.to_json() + "\n" for doc in docs))

@@ -96,23 +96,31 @@ def format_report(metrics: dict, title: str = "") -> str:
     return "\n".join(lines)
 
 
-def evaluate_predictor(predictor, examples, batch_size: Optional[int] = None) -> dict:
-    """Score a Predictor on Examples (words + gold tags): predictions on the whole sentence, scored per word."""
+def evaluate_predictor(predictor, examples, batch_size: Optional[int] = None, docs=None) -> dict:
+    """Score a Predictor on Examples (words + gold tags): predictions on the whole sentence, scored per word.
+    With ``docs`` (the Documents the examples came from), the phenomenon slices are added (``train/slices.py``)."""
     tagged = predictor.predict_word_tags([ex.words for ex in examples])
     gold = [ex.tags for ex in examples]
     pred = [[t if t in predictor.id2label.values() else "O" for t in tags] for tags, _ in tagged]
-    return score(gold, pred)
+    metrics = score(gold, pred)
+    if docs is not None:
+        from train.slices import score_slices
+
+        sentences = [{"words": ex.words, "text": d.text, "doc": d.meta.get("doc", d.id)} for ex, d in zip(examples, docs)]
+        metrics["slices"] = score_slices(sentences, gold, pred)
+    return metrics
 
 
 def evaluate(model_dir: str | os.PathLike, data: Sequence[str | os.PathLike],
-             out_json: Optional[str | os.PathLike] = None, batch_size: int = 32) -> dict:
+             out_json: Optional[str | os.PathLike] = None, batch_size: int = 32, slices: bool = False) -> dict:
     """Evaluate a checkpoint folder on JSONL/CoNLL data; optionally write the metrics JSON (atomically)."""
     from model.predictor import Predictor
     from train.data import load_any, to_example
 
     predictor = Predictor.from_pretrained(model_dir, batch_size=batch_size)
-    examples = [to_example(d) for d in load_any(data)]
-    metrics = evaluate_predictor(predictor, examples)
+    docs = load_any(data)
+    examples = [to_example(d) for d in docs]
+    metrics = evaluate_predictor(predictor, examples, docs=docs if slices else None)
     metrics["data"] = [str(d) for d in data]
     metrics["model"] = str(model_dir)
     if out_json:

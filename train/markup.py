@@ -14,10 +14,11 @@ from typing import Iterable, Optional, Sequence
 
 from model.spans import Entity
 from train.corpus import LABELS, SPLITS, Document, Problem, write_jsonl_atomic
+from train.incidents import RawIncident, compile_layer, write_layer
 from train.validate import check_corpus, check_document
 
 _MARK = re.compile(r"\[\[([^\[\]|]*)\|([^\[\]]*)\]\]")
-_HEADER = re.compile(r"^#\s*(doc|date|split)\s*:\s*(.*?)\s*$")
+_HEADER = re.compile(r"^#\s*(doc|date|split|incident)\s*:\s*(.*?)\s*$")
 
 
 def parse_sentence(line: str, where: str, labels: Sequence[str] = LABELS) -> tuple[str, list[Entity], list[str]]:
@@ -53,8 +54,16 @@ def parse_sentence(line: str, where: str, labels: Sequence[str] = LABELS) -> tup
 
 def parse_markup(path: str | Path, labels: Sequence[str] = LABELS) -> tuple[list[Document], list[Problem]]:
     """Parse one markup file into Documents; every structural problem is reported with its line."""
+    docs, _, problems = parse_markup_incidents(path, labels)
+    return docs, problems
+
+
+def parse_markup_incidents(path: str | Path, labels: Sequence[str] = LABELS
+                           ) -> tuple[list[Document], list[RawIncident], list[Problem]]:
+    """Parse one markup file into Documents and its ``# incident:`` lines, as written."""
     path = Path(path)
     docs: list[Document] = []
+    incidents: list[RawIncident] = []
     problems: list[Problem] = []
     header: dict[str, str] = {}
     count = 0
@@ -71,11 +80,13 @@ def parse_markup(path: str | Path, labels: Sequence[str] = LABELS) -> tuple[list
                 header, count = {"doc": value}, 0
             elif not header:
                 problems.append(Problem(where, "", f"'# {key}:' before any '# doc:' line; expected '# doc:' first"))
+            elif key == "incident":
+                incidents.append(RawIncident(header["doc"], where, value))
             else:
                 header[key] = value
             continue
         if line.lstrip().startswith("#"):
-            problems.append(Problem(where, "", f"unknown header {line!r}; expected '# doc:', '# date:' or '# split:'"))
+            problems.append(Problem(where, "", f"unknown header {line!r}; expected '# doc:', '# date:', '# split:' or '# incident:'"))
             continue
         if "doc" not in header:
             problems.append(Problem(where, "", "sentence before any '# doc:' line; start the report with its header"))
@@ -86,21 +97,35 @@ def parse_markup(path: str | Path, labels: Sequence[str] = LABELS) -> tuple[list
         problems.extend(Problem(where, rid, m) for m in messages)
         meta = {"doc": header["doc"], "date": header.get("date"), "split": header.get("split")}
         docs.append(Document(rid, text, entities, meta, where))
+    return docs, incidents, problems
+
+
+def check_markup(paths: Iterable[str | Path], labels: Sequence[str] = LABELS,
+                 incidents: bool = True) -> tuple[list[Document], list[Problem]]:
+    """Parse markup files and run every validator rule on the result (the incident layer's too)."""
+    docs, _, problems = compile_markup(paths, labels, incidents)
     return docs, problems
 
 
-def check_markup(paths: Iterable[str | Path], labels: Sequence[str] = LABELS) -> tuple[list[Document], list[Problem]]:
-    """Parse markup files and run every validator rule on the result."""
+def compile_markup(paths: Iterable[str | Path], labels: Sequence[str] = LABELS, incidents: bool = True
+                   ) -> tuple[list[Document], list[dict], list[Problem]]:
+    """Parse markup files into sentences and the compiled incident layer, with every problem found."""
     docs: list[Document] = []
+    raws: list[RawIncident] = []
     problems: list[Problem] = []
     for p in paths:
-        d, bad = parse_markup(p, labels)
+        d, r, bad = parse_markup_incidents(p, labels)
         docs.extend(d)
+        raws.extend(r)
         problems.extend(bad)
     for d in docs:
         problems.extend(check_document(d, labels))
     problems.extend(check_corpus(docs, {}))
-    return docs, problems
+    layer: list[dict] = []
+    if incidents:
+        layer, bad = compile_layer(raws, docs)
+        problems.extend(bad)
+    return docs, layer, problems
 
 
 def markup_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -112,7 +137,7 @@ def markup_files(paths: Iterable[str | Path]) -> list[Path]:
 
 def markup_to_jsonl(paths: Iterable[str | Path], out_dir: str | Path) -> dict[str, int]:
     """Convert markup to ``{train,dev,test}.jsonl`` in ``out_dir``; refuse (write nothing) on any problem."""
-    docs, problems = check_markup(markup_files(paths))
+    docs, layer, problems = compile_markup(markup_files(paths))
     if problems:
         raise ValueError(f"{len(problems)} problem(s); nothing written:\n" + "\n".join(map(str, problems[:30])))
     counts = {}
@@ -120,6 +145,9 @@ def markup_to_jsonl(paths: Iterable[str | Path], out_dir: str | Path) -> dict[st
         chosen = [d for d in docs if d.meta["split"] == split]
         write_jsonl_atomic(Path(out_dir) / f"{split}.jsonl", chosen)
         counts[split] = len(chosen)
+    if layer:
+        write_layer(Path(out_dir) / "layers" / "incidents.jsonl", layer)
+        counts["incidents"] = sum(1 for r in layer if not r.get("none"))
     return counts
 
 

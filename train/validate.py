@@ -121,4 +121,12 @@ def validate_paths(paths: Iterable[str | os.PathLike], labels: Optional[Sequence
     for d in docs:
         problems.extend(check_document(d, labels))
     problems.extend(check_corpus(docs, file_split))
+    for p in map(Path, paths):
+        layer = p / "layers" / "incidents.jsonl"
+        if p.is_dir() and layer.exists():
+            from train.incidents import check_layer, read_layer
+
+            records, bad = read_layer(layer)
+            problems.extend(bad)
+            problems.extend(check_layer(records, docs, str(layer)))
     return problems
