@@ -45,6 +45,8 @@ def test_corpus_stats_totals():
 
 def test_corpus_stats_per_split():
     s = corpus_stats(synthetic())["splits"]
+    assert s["test"].pop("phenomena")["no_entity_sentences"] == 1
+    assert s["train"].pop("phenomena")["no_entity_sentences"] == 1
     assert s["train"] == {
         "sentences": 4,
         "reports": 2,
@@ -75,7 +77,9 @@ def test_records_without_split_or_report():
 
 def test_empty_corpus():
     s = corpus_stats([])
-    assert s == {"sentences": 0, "reports": 0, "mentions": {}, "distinct_forms": {}, "splits": {}}
+    assert s["phenomena"]["dateline_sentences"] == 0
+    assert {k: v for k, v in s.items() if k != "phenomena"} == {"sentences": 0, "reports": 0, "mentions": {},
+                                                                "distinct_forms": {}, "splits": {}}
     assert format_stats(s).startswith("0 sentences in 0 reports")
 
 
@@ -135,3 +139,13 @@ def test_cli_stats_bad_corpus(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "war-ner stats: error: 1 problem(s) in the corpus; run `war-ner validate` on it" in err
     assert f"{tmp_path / 'train.jsonl'}:1: invalid JSON" in err
+
+
+def test_phenomena_counts():
+    from train.slices import phenomena
+
+    docs = [doc("p-1", "الموصل (رويترز) - قتل و38 مدنياً في القلمون الغربي.",
+                [("الموصل", "LOCATION"), ("و38", "CASUALTY"), ("القلمون الغربي", "LOCATION")], "p", "train")]
+    ph = phenomena(docs)
+    assert ph["dateline_sentences"] == 1 and ph["glued_proclitic_mentions"] == {"CASUALTY": 1}
+    assert ph["fixed_names"] == 1 and ph["long_reports"] == 0 and ph["no_entity_sentences"] == 0

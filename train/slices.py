@@ -34,6 +34,7 @@ _DATELINE = re.compile(
 )
 _DIRECTIONS = {"شمال", "جنوب", "شرق", "غرب", "الشمالي", "الجنوبي", "الشرقي", "الغربي", "الشمالية", "الجنوبية",
                "الشرقية", "الغربية", "الوسطى", "السفلى", "العليا", "الأوسط", "الأعلى", "الأسفل"}
+_ADJECTIVES = {"القديمة", "القديم", "الكبرى", "الكبير", "الصغرى", "الصغير", "الجديدة", "الجديد", "البلد"}
 _COMPOUND_HEADS = {"العاصمة", "ولاية", "شبه", "أم", "أبو", "بني", "دير", "رأس", "عين", "تل", "جبل", "كفر"}
 _NUMBER_HEADS = re.compile(r"^(?:[0-9٠-٩]|نحو|أكثر|ما|قرابة|حوالي|زهاء|عشر|مئ|ثلاث|أربع|خمس|ست|سبع|ثمان|تسع|اثن)")
 
@@ -74,7 +75,33 @@ def is_fixed_name(words: Sequence[str]) -> bool:
         return False
     w0 = words[0][1:] if words[0][:1] in "وبل" and len(words[0]) > 3 else words[0]
     return (any(w in _DIRECTIONS for w in words) or w0 in _COMPOUND_HEADS or words[0] in _COMPOUND_HEADS
-            or any(w.startswith("ال") and (w.endswith("ي") or w.endswith("ية") or w.endswith("ة")) for w in words[1:]))
+            or any(w in _ADJECTIVES or (w.startswith("ال") and w.endswith(("ي", "ية"))) for w in words[1:]))
+
+
+def phenomena(docs: Sequence) -> dict:
+    """How often each slice's phenomenon occurs in annotated sentences (``war-ner stats``): dateline sentences,
+    glued-proclitic mentions per type, fixed names, long reports and their sentences, no-entity sentences."""
+    from model.words import split_words
+
+    words_per_doc: dict[str, int] = defaultdict(int)
+    for d in docs:
+        words_per_doc[d.meta.get("doc", d.id)] += sum(1 for w in split_words(d.text) if any(c.isalnum() for c in w.text))
+    known = {e.text for d in docs for e in d.entities}
+    glued: dict[str, int] = defaultdict(int)
+    for d in docs:
+        for e in d.entities:
+            if is_glued(e.text, known):
+                glued[e.label] += 1
+    long_docs = {k for k, n in words_per_doc.items() if n >= 1000}
+    return {
+        "dateline_sentences": sum(1 for d in docs if is_dateline(d.text)),
+        "glued_proclitic_mentions": dict(sorted(glued.items())),
+        "fixed_names": sum(1 for d in docs for e in d.entities
+                           if e.label == "LOCATION" and is_fixed_name([w.text for w in split_words(e.text)])),
+        "long_reports": len(long_docs),
+        "long_report_sentences": sum(1 for d in docs if d.meta.get("doc", d.id) in long_docs),
+        "no_entity_sentences": sum(1 for d in docs if not d.entities),
+    }
 
 
 def _prf(tp: int, n_pred: int, n_gold: int) -> dict:

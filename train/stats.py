@@ -5,6 +5,7 @@ from collections import Counter, defaultdict
 from typing import Sequence
 
 from train.corpus import Document
+from train.slices import phenomena
 
 
 def corpus_stats(docs: Sequence[Document]) -> dict:
@@ -20,6 +21,7 @@ def corpus_stats(docs: Sequence[Document]) -> dict:
             for e in d.entities:
                 forms[e.label].add(e.text)
         by_split_out[split] = {
+            "phenomena": phenomena(group),
             "sentences": len(group),
             "reports": len({d.meta.get("doc", d.id) for d in group}),
             "sentences_without_entities": sum(1 for d in group if not d.entities),
@@ -32,6 +34,7 @@ def corpus_stats(docs: Sequence[Document]) -> dict:
         "reports": len({d.meta.get("doc", d.id) for d in docs}),
         "mentions": dict(sorted(total.items())),
         "distinct_forms": {k: len({e.text for d in docs for e in d.entities if e.label == k}) for k in sorted(total)},
+        "phenomena": phenomena(docs),
         "splits": by_split_out,
     }
 
@@ -46,4 +49,9 @@ def format_stats(stats: dict) -> str:
     lines.append(f"{'all':6s} {stats['reports']:7d} {stats['sentences']:6d} "
                  + " ".join(f"{stats['mentions'][t]:10d}" for t in types))
     lines.append("distinct forms: " + ", ".join(f"{t} {n}" for t, n in stats["distinct_forms"].items()))
+    ph = stats["phenomena"]
+    lines.append(f"phenomena: {ph['dateline_sentences']} dateline sentences, {ph['fixed_names']} fixed names, "
+                 f"{ph['long_reports']} reports of 1,000+ words ({ph['long_report_sentences']} sentences), "
+                 f"{ph['no_entity_sentences']} sentences without entities")
+    lines.append("glued-proclitic mentions: " + ", ".join(f"{t} {n}" for t, n in ph["glued_proclitic_mentions"].items()))
     return "\n".join(lines)
