@@ -26,7 +26,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 # Files copied from the checkpoint besides the tokenizer (which is re-saved through transformers).
-_EXTRA_FILES = ("training_config.yaml", "metrics.json", "README.md")
+_EXTRA_FILES = ("training_config.yaml", "metrics.json", "README.md", "event_heads.safetensors", "event_heads.json")
 # Max |onnx - torch| over real (unpadded) positions accepted for an fp32 export.
 FP32_TOLERANCE = 1e-3
 
@@ -43,7 +43,8 @@ class _Logits:
     """``(input_ids, attention_mask) -> logits``: the traced forward (no token_type_ids: BERT uses zeros)."""
 
     @staticmethod
-    def wrap(model):
+    def wrap(model, hidden: bool = False):
+        """With ``hidden``, the graph also returns the last hidden states (the event heads read them)."""
         import torch
 
         class Wrapper(torch.nn.Module):
@@ -52,7 +53,8 @@ class _Logits:
                 self.inner = inner
 
             def forward(self, input_ids, attention_mask):
-                return self.inner(input_ids=input_ids, attention_mask=attention_mask).logits
+                out = self.inner(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=hidden)
+                return (out.logits, out.hidden_states[-1]) if hidden else out.logits
 
         # eval() on the wrapper too: the exporter restores the wrapper's mode (recursively) after tracing.
         return Wrapper(model).eval()
@@ -153,10 +155,12 @@ def export_onnx(
     model = AutoModelForTokenClassification.from_pretrained(
         model_dir, config=hf_config, use_safetensors=True, attn_implementation="eager"
     ).eval()
-    wrapper = _Logits.wrap(model)
+    heads = (model_dir / "event_heads.safetensors").exists()
+    wrapper = _Logits.wrap(model, hidden=heads)
     ids, mask = _sample_batch(tokenizer, sample_texts)
     with torch.inference_mode():
-        reference = wrapper(torch.from_numpy(ids), torch.from_numpy(mask)).float().numpy()
+        got = wrapper(torch.from_numpy(ids), torch.from_numpy(mask))
+        reference = (got[0] if heads else got).float().numpy()
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{out_dir.name}-", dir=out_dir.parent))
@@ -168,8 +172,9 @@ def export_onnx(
             warnings.simplefilter("ignore")  # TracerWarnings about Python-side shape checks
             torch.onnx.export(
                 wrapper, (torch.from_numpy(ids), torch.from_numpy(mask)), str(fp32),
-                input_names=["input_ids", "attention_mask"], output_names=["logits"],
-                dynamic_axes={"input_ids": axes, "attention_mask": axes, "logits": axes},
+                input_names=["input_ids", "attention_mask"], output_names=["logits"] + (["hidden"] if heads else []),
+                dynamic_axes={"input_ids": axes, "attention_mask": axes, "logits": axes,
+                              **({"hidden": axes} if heads else {})},
                 opset_version=opset, do_constant_folding=True, dynamo=False,
             )
         del model, wrapper

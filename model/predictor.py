@@ -14,6 +14,7 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 
 from model.encoding import Window, arabert_preprocessor, best_window_positions, encode_sentences
+from model.event_heads import EventHeads, HeadOutputs, apply_heads
 from model.spans import Entity, bio_to_spans, enforce_span_edges
 from model.words import Word, split_sentences, split_words
 
@@ -38,7 +39,8 @@ class _TorchRunner:
         self.device = device or str(next(model.parameters()).device)
         self.id2label = {int(k): v for k, v in model.config.id2label.items()}
 
-    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray, hidden: bool = False):
+        """Logits, or (logits, last hidden states) with ``hidden``."""
         torch = self.torch
         was_training = self.model.training
         self.model.eval()
@@ -46,10 +48,12 @@ class _TorchRunner:
             out = self.model(
                 input_ids=torch.from_numpy(input_ids).to(self.device),
                 attention_mask=torch.from_numpy(attention_mask).to(self.device),
+                output_hidden_states=hidden,
             )
         if was_training:
             self.model.train()
-        return out.logits.float().cpu().numpy()
+        logits = out.logits.float().cpu().numpy()
+        return (logits, out.hidden_states[-1].float().cpu().numpy()) if hidden else logits
 
 
 def _load_torch(model_dir: Path, device: Optional[str], num_threads: Optional[int]) -> _TorchRunner:
@@ -97,11 +101,16 @@ class _OnnxRunner:
         config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
         self.id2label = {int(k): v for k, v in config["id2label"].items()}
 
-    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray, hidden: bool = False):
+        """Logits, or (logits, last hidden states) with ``hidden`` (exports made with the event heads)."""
         feed = {"input_ids": input_ids, "attention_mask": attention_mask}
         if "token_type_ids" in self.inputs:
             feed["token_type_ids"] = np.zeros_like(input_ids)
-        return self.session.run(["logits"], {k: v for k, v in feed.items() if k in self.inputs})[0]
+        feed = {k: v for k, v in feed.items() if k in self.inputs}
+        if hidden:
+            logits, states = self.session.run(["logits", "hidden"], feed)
+            return logits, states
+        return self.session.run(["logits"], feed)[0]
 
 
 class Predictor:
@@ -116,8 +125,10 @@ class Predictor:
         stride: int = DEFAULT_STRIDE,
         batch_size: int = 32,
         preprocess: Optional[Callable[[str], str]] = None,
+        heads: Optional[EventHeads] = None,
     ):
         self.tokenizer = tokenizer
+        self.heads = heads
         self.runner = runner
         self.id2label = id2label
         self.max_length = max_length
@@ -164,7 +175,8 @@ class Predictor:
         stride = min(stride, max_length // 2 - 1)
         prep = config.get("war_ner_preprocess")
         preprocess = arabert_preprocessor(prep.split(":", 1)[1]) if prep and prep.startswith("arabert:") else None
-        return cls(tokenizer, runner, runner.id2label, max_length, stride, batch_size, preprocess)
+        return cls(tokenizer, runner, runner.id2label, max_length, stride, batch_size, preprocess,
+                   EventHeads.load(model_dir))
 
     @classmethod
     def from_model(cls, model, tokenizer, *, max_length: int = DEFAULT_MAX_LENGTH, stride: int = DEFAULT_STRIDE,
@@ -173,8 +185,8 @@ class Predictor:
         runner = _TorchRunner(model)
         return cls(tokenizer, runner, runner.id2label, max_length, stride, batch_size, preprocess)
 
-    def _run_windows(self, windows: Sequence[Window]) -> list[tuple[np.ndarray, np.ndarray]]:
-        """(label ids, probabilities) per position for every window, batched by length."""
+    def _run_windows(self, windows: Sequence[Window], hidden: bool = False) -> list[tuple]:
+        """(label ids, probabilities[, hidden states]) per position for every window, batched by length."""
         results: list = [None] * len(windows)
         order = sorted(range(len(windows)), key=lambda i: len(windows[i]))
         for b in range(0, len(order), self.batch_size):
@@ -186,30 +198,83 @@ class Predictor:
                 n = len(windows[i])
                 ids[r, :n] = windows[i].input_ids
                 mask[r, :n] = 1
-            probs = _softmax(self.runner(ids, mask).astype(np.float32))
+            got = self.runner(ids, mask, hidden=True) if hidden else (self.runner(ids, mask), None)
+            probs = _softmax(got[0].astype(np.float32))
             best = probs.argmax(-1)
             for r, i in enumerate(chunk):
                 n = len(windows[i])
-                results[i] = (best[r, :n], probs[r, np.arange(n), best[r, :n]])
+                results[i] = (best[r, :n], probs[r, np.arange(n), best[r, :n]]) + (
+                    (got[1][r, :n].astype(np.float32),) if hidden else ())
         return results
 
-    def predict_word_tags(self, sentences: Sequence[Sequence[str]]) -> list[tuple[list[str], list[float]]]:
-        """Tags and scores for pre-split sentences (one tag per word)."""
+    def _analyse(self, sentences: Sequence[Sequence[str]], hidden: bool = False) -> list[tuple]:
+        """Per sentence: (tags, scores) and, with ``hidden``, (sentence vector, one vector per word)."""
         per_sentence = encode_sentences(self.tokenizer, sentences, self.max_length, self.stride, self.preprocess)
         flat = [w for wins in per_sentence for w in wins]
-        outputs = self._run_windows(flat)
+        outputs = self._run_windows(flat, hidden)
         out = []
         k = 0
         for words, wins in zip(sentences, per_sentence):
             mine = outputs[k : k + len(wins)]
             k += len(wins)
             tags, scores = ["O"] * len(words), [1.0] * len(words)
+            vectors: list = [None] * len(words)
             for w, (win, pos) in best_window_positions(wins).items():
-                label_ids, probs = mine[win]
+                label_ids, probs = mine[win][:2]
                 tags[w] = self.id2label[int(label_ids[pos])]
                 scores[w] = float(probs[pos])
-            out.append((enforce_span_edges(words, tags), scores))
+                if hidden:
+                    vectors[w] = mine[win][2][pos]
+            row: tuple = (enforce_span_edges(words, tags), scores)
+            if hidden:
+                # the heads were trained on the mean over each window's positions (special tokens included)
+                pooled = np.mean([m[2].mean(axis=0) for m in mine], axis=0) if mine else None
+                row += (pooled, vectors)
+            out.append(row)
         return out
+
+    def predict_word_tags(self, sentences: Sequence[Sequence[str]]) -> list[tuple[list[str], list[float]]]:
+        """Tags and scores for pre-split sentences (one tag per word)."""
+        return [row[:2] for row in self._analyse(sentences)]
+
+    def _units(self, text: str) -> list[list[Word]]:
+        units = []
+        for s, e in split_sentences(text):
+            words = [Word(w.start + s, w.end + s, w.text) for w in split_words(text[s:e])]
+            if words:
+                units.append(words)
+        return units
+
+    def _records(self, text: str, entities: Optional[Sequence[Entity]], report_date, source_id) -> list:
+        from model.events import build_events
+
+        units = self._units(text)
+        rows = self._analyse([[w.text for w in u] for u in units], hidden=self.heads is not None) if (
+            entities is None or self.heads is not None) else []
+        if entities is None:
+            entities = [e for u, row in zip(units, rows) for e in bio_to_spans(text, u, row[0], row[1])]
+        records = build_events(text, entities, report_date, source_id=source_id)
+        if self.heads is None:
+            return records
+        sentences, words = [], []
+        for u, (_, _, pooled, vectors) in zip(units, rows):
+            if pooled is None:
+                continue
+            sentences.append((u[0].start, u[-1].end, self.heads.incident_probs(pooled[None])[0]))
+            roles = self.heads.role_probs(np.stack(vectors)) if all(v is not None for v in vectors) else None
+            if roles is not None:
+                words.extend((w.start, w.end, p) for w, p in zip(u, roles))
+        return apply_heads(records, HeadOutputs(sentences, words), self.heads)
+
+    def extract(self, text: str, report_date=None, source_id: Optional[str] = None) -> list:
+        """Raw report text -> event records (NER, the rules, and the checkpoint's event heads when it has them)."""
+        if not isinstance(text, str):
+            raise TypeError(f"text is {type(text).__name__}; expected str")
+        return self._records(text, None, report_date, source_id)
+
+    def events(self, text: str, entities: Sequence[Entity], report_date=None, source_id: Optional[str] = None) -> list:
+        """Event records from given entities (gold ones, for evaluation), with the checkpoint's event heads."""
+        return self._records(text, list(entities), report_date, source_id)
 
     def predict(self, texts: Sequence[str] | str) -> list[list[Entity]]:
         """Entities for each text, in the caller's order; offsets index each original string exactly."""
@@ -219,10 +284,7 @@ class Predictor:
         for t, text in enumerate(texts):
             if not isinstance(text, str):
                 raise TypeError(f"text {t} is {type(text).__name__}; expected str")
-            for s, e in split_sentences(text):
-                words = [Word(w.start + s, w.end + s, w.text) for w in split_words(text[s:e])]
-                if words:
-                    units.append((t, words))
+            units.extend((t, words) for words in self._units(text))
         tagged = self.predict_word_tags([[w.text for w in words] for _, words in units])
         results: list[list[Entity]] = [[] for _ in texts]
         for (t, words), (tags, scores) in zip(units, tagged):

@@ -9,7 +9,7 @@ import json
 import os
 import shutil
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Optional
 
 TYPE_NOTES = {
     "FACTION": "armed actors: armies, militias, armed groups, coalitions",
@@ -109,8 +109,9 @@ For offsets into your original text, word-level decoding and event records, use 
 """
 
 
-def save_checkpoint(out_dir: Path, model, tokenizer, config_yaml: str, metrics: dict, name: str) -> None:
-    """Write the whole checkpoint folder atomically."""
+def save_checkpoint(out_dir: Path, model, tokenizer, config_yaml: str, metrics: dict, name: str,
+                    extra: Optional[Callable[[Path], None]] = None) -> None:
+    """Write the whole checkpoint folder atomically (``extra(folder)`` adds files, such as the event heads)."""
     labels = [model.config.id2label[i] for i in range(len(model.config.id2label))]
 
     def write(tmp: Path) -> None:
@@ -119,5 +120,7 @@ def save_checkpoint(out_dir: Path, model, tokenizer, config_yaml: str, metrics: 
         (tmp / "training_config.yaml").write_text(config_yaml, encoding="utf-8")
         (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False), encoding="utf-8")
         (tmp / "README.md").write_text(model_card(labels, metrics, config_yaml, name), encoding="utf-8")
+        if extra is not None:
+            extra(tmp)
 
     atomic_dir(out_dir, write)

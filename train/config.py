@@ -53,6 +53,8 @@ class ModelConfig:
     # 12 -> 6 keeps 0, 2, 4, 7, 9, 11, as DistilBERT's initialisation does)
     layer_pick: str = "first"
     dropout: Optional[float] = None
+    # learned incident and role heads on the encoder (model/event_heads.py), trained on data.incidents
+    event_heads: bool = False
     tiny: TinyModelConfig = field(default_factory=TinyModelConfig)
 
     def __post_init__(self) -> None:
@@ -90,6 +92,8 @@ class DataConfig:
     # proclitic gluing (train/augment.py): this many extra copies of each training sentence with و/ب/ل glued onto
     # mentions where the meaning stays the same (في M -> بM, ، M -> وM, ...); 0 = off
     augment_proclitics: int = 0
+    # the incident layer the event heads learn from (GUIDELINES.md, "The incident layer"); needed by model.event_heads
+    incidents: Optional[str] = None
 
     def __post_init__(self) -> None:
         if self.augment_proclitics < 0:
@@ -132,6 +136,7 @@ class TrainConfig:
     distill_from: Optional[str] = None
     distill_alpha: float = 0.5  # weight of the teacher's term; 1 - alpha stays on the gold tags
     distill_temperature: float = 2.0
+    heads_weight: float = 0.5  # with model.event_heads: weight of the incident and role losses beside the tagger's
 
     def __post_init__(self) -> None:
         if not 0 <= self.distill_alpha <= 1:
@@ -153,6 +158,11 @@ class RunConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     data: DataConfig = field(default_factory=DataConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+
+    def __post_init__(self) -> None:
+        if self.model.event_heads and not self.data.incidents:
+            raise ConfigError("model.event_heads is on but data.incidents is empty; expected the incident layer "
+                              "(data/annotations/layers/incidents.jsonl) or model.event_heads=false")
 
 
 def _type_name(tp: Any) -> str:

@@ -35,16 +35,50 @@ from train import models
 log = logging.getLogger("war_ner.train")
 
 
-def _features(examples: list[Example], tokenizer, label2id: dict, cfg: RunConfig, preprocess) -> list[dict]:
-    """Encode examples into windows with labels on first sub-words (types the model lacks become O)."""
+def _features(examples: list[Example], tokenizer, label2id: dict, cfg: RunConfig, preprocess,
+              heads: Optional[list] = None) -> list[dict]:
+    """Encode examples into windows with labels on first sub-words (types the model lacks become O); with
+    ``heads`` (one ``(incident target or None, word roles or None)`` per example) the heads' targets too."""
     windows = encode_sentences(tokenizer, [ex.words for ex in examples], cfg.model.max_length, cfg.model.stride,
                                preprocess)
     feats = []
-    for ex, wins in zip(examples, windows):
+    for k, (ex, wins) in enumerate(zip(examples, windows)):
         ids = [label2id.get(t, 0) for t in ex.tags]
         for win in wins:
-            feats.append({"input_ids": win.input_ids, "labels": window_labels(win, ids)})
+            feat = {"input_ids": win.input_ids, "labels": window_labels(win, ids)}
+            if heads is not None:
+                target, roles = heads[k]
+                feat["incident"] = target
+                feat["roles"] = window_labels(win, roles) if roles else [-100] * len(win.input_ids)
+            feats.append(feat)
     return feats
+
+
+def _tagger(model):
+    """The token classifier inside a model that may carry the event heads."""
+    return getattr(model, "ner", model)
+
+
+def _head_rows(cfg: RunConfig, docs: list) -> tuple[list, Optional[list]]:
+    """The incident layer and, per training record, the event heads' targets (``model.event_heads`` only)."""
+    if not cfg.model.event_heads:
+        return [], None
+    from model.words import split_words
+    from train.heads import head_targets, word_roles
+    from train.incidents import read_layer
+
+    layer, problems = read_layer(cfg.data.incidents)
+    if problems:
+        raise ValueError(f"{len(problems)} problem(s) in {cfg.data.incidents}; run `war-ner validate`:\n"
+                         + "\n".join(map(str, problems[:10])))
+    targets = head_targets([d for d in docs if "augmented_from" not in d.meta], layer)
+    rows = []
+    for d in docs:
+        target, roles = targets.get(d.meta.get("augmented_from", d.id), (None, None))
+        if roles is not None and len(roles) != len(d.entities):
+            target, roles = None, None  # an augmented copy whose mentions no longer line up: no head targets
+        rows.append((target, word_roles(split_words(d.text), d.entities, roles) if roles else None))
+    return layer, rows
 
 
 def length_grouped_batches(lengths: list[int], batch_size: int, seed: int) -> list[list[int]]:
@@ -88,7 +122,20 @@ class Collator:
             ids[r, :n] = torch.tensor(it["input_ids"])
             mask[r, :n] = 1
             labels[r, :n] = torch.tensor(it["labels"])
-        return {"input_ids": ids, "attention_mask": mask, "labels": labels}
+        batch = {"input_ids": ids, "attention_mask": mask, "labels": labels}
+        if "roles" in items[0]:
+            from model.event_heads import INCIDENT_TYPES
+
+            roles = torch.full((len(items), width), -100, dtype=torch.long)
+            incident = torch.zeros((len(items), len(INCIDENT_TYPES)))
+            has = torch.zeros(len(items), dtype=torch.bool)
+            for r, it in enumerate(items):
+                roles[r, : len(it["roles"])] = torch.tensor(it["roles"])
+                if it["incident"] is not None:
+                    incident[r] = torch.tensor(it["incident"])
+                    has[r] = True
+            batch.update(roles=roles, incident=incident, incident_mask=has)
+        return batch
 
 
 def _optimizer(model, cfg: RunConfig):
@@ -156,6 +203,7 @@ def train(cfg: RunConfig, *, resume: bool = False, run_name: str = "war-ner") ->
     label2id = {l: i for i, l in enumerate(labels)}
     augmented = run_copies(train_docs, cfg)
     train_ex = [to_example(d) for d in train_docs + augmented]
+    heads_layer, head_rows = _head_rows(cfg, train_docs + augmented)
     dev_ex = [to_example(d) for d in dev_docs]
     test_ex = [to_example(d) for d in test_docs]
     texts = [d.text for d in train_docs]
@@ -170,7 +218,11 @@ def train(cfg: RunConfig, *, resume: bool = False, run_name: str = "war-ner") ->
     if not resume:
         tokenizer = AutoTokenizer.from_pretrained(tok_dir)  # every process uses the same saved tokenizer
 
-    feats = _features(train_ex, tokenizer, label2id, cfg, preprocess)
+    feats = _features(train_ex, tokenizer, label2id, cfg, preprocess, head_rows)
+    if head_rows is not None:
+        from train.heads import WithEventHeads
+
+        model = WithEventHeads(model, tc.heads_weight)
     lengths = [len(f["input_ids"]) for f in feats]
     collate = Collator(tokenizer.pad_token_id or 0)
     per_epoch = math.ceil(math.ceil(len(feats) / tc.batch_size) / accelerator.num_processes)
@@ -212,7 +264,7 @@ def train(cfg: RunConfig, *, resume: bool = False, run_name: str = "war-ner") ->
     def dev_f1() -> tuple[float, Optional[dict]]:
         if not dev_ex:
             return 0.0, None
-        pred = Predictor.from_model(accelerator.unwrap_model(model), tokenizer, max_length=cfg.model.max_length,
+        pred = Predictor.from_model(_tagger(accelerator.unwrap_model(model)), tokenizer, max_length=cfg.model.max_length,
                                     stride=cfg.model.stride, batch_size=tc.eval_batch_size, preprocess=preprocess)
         metrics = evaluate_predictor(pred, dev_ex)
         return metrics["strict"]["f1"], metrics
@@ -304,7 +356,7 @@ def train(cfg: RunConfig, *, resume: bool = False, run_name: str = "war-ner") ->
     best = state_dir / "best" / "model.safetensors"
     if best.exists():
         final.load_state_dict(load_file(str(best)))
-    predictor = Predictor.from_model(final, tokenizer, max_length=cfg.model.max_length, stride=cfg.model.stride,
+    predictor = Predictor.from_model(_tagger(final), tokenizer, max_length=cfg.model.max_length, stride=cfg.model.stride,
                                      batch_size=tc.eval_batch_size, preprocess=preprocess)
     metrics: dict = {"best_epoch": st["best_epoch"], "global_steps": st["global_step"],
                      "train_seconds_this_process": round(elapsed, 2), "history": st["history"]}
@@ -314,7 +366,12 @@ def train(cfg: RunConfig, *, resume: bool = False, run_name: str = "war-ner") ->
             if main:
                 log.info("\n%s", format_report(metrics[split], f"== {split} =="))
     if main:
-        save_checkpoint(out / "model", final, tokenizer, dump_config(cfg), metrics, run_name)
+        extra = None
+        if head_rows is not None:
+            from train.heads import save_heads
+
+            extra = lambda folder: save_heads(final, folder, heads_layer, 0.5)  # noqa: E731
+        save_checkpoint(out / "model", _tagger(final), tokenizer, dump_config(cfg), metrics, run_name, extra)
         log.info("checkpoint written to %s", out / "model")
     accelerator.wait_for_everyone()
     if tc.tensorboard:

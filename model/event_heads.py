@@ -1,0 +1,120 @@
+"""Learned event heads on the fine-tuned encoder: what the rules cannot know.
+
+Two small linear layers read the token classifier's last hidden states (they are trained with it, on the incident
+layer, by ``war-ner train`` when ``model.event_heads`` is on) and are saved beside it in the checkpoint folder as
+``event_heads.safetensors`` + ``event_heads.json``; the token classifier itself stays a plain
+``AutoModelForTokenClassification``. At inference they run in numpy on the hidden states that the torch or the
+ONNX runner returns with the logits:
+
+- the **incident head** (one sigmoid per event type, on the mean of a sentence's hidden states): does this sentence
+  report an incident, and of which type? No type above the threshold = no incident;
+- the **role head** (softmax per word of a FACTION or LOCATION mention): ``none`` (mentioned only), ``side1``
+  (the initiating side), ``side2`` (the other side), ``place`` (where the incident happened).
+
+``apply_heads`` then edits the rule-built records: drops those whose sentences report no incident, retypes them,
+orders actors by side (dropping those only mentioned) and puts the incident's own place first.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional, Sequence
+
+import numpy as np
+
+HEADS_WEIGHTS = "event_heads.safetensors"
+HEADS_CONFIG = "event_heads.json"
+INCIDENT_TYPES = ("battle", "explosion_remote_violence", "violence_against_civilians", "strategic_development",
+                  "other")
+ROLES = ("none", "side1", "side2", "place")
+_ROLE_OF = {"side1": "attacker", "side2": "target"}
+
+
+@dataclass
+class EventHeads:
+    """The heads' weights (numpy) and what training recorded about them."""
+
+    incident_w: np.ndarray  # (hidden, types)
+    incident_b: np.ndarray
+    role_w: np.ndarray  # (hidden, roles)
+    role_b: np.ndarray
+    threshold: float = 0.5
+    default_sub_types: Optional[dict] = None
+
+    @classmethod
+    def load(cls, model_dir: str | Path) -> Optional["EventHeads"]:
+        """The heads of a checkpoint (or ONNX) folder, or None when it has none."""
+        model_dir = Path(model_dir)
+        if not (model_dir / HEADS_WEIGHTS).exists():
+            return None
+        from safetensors.numpy import load_file
+
+        w = load_file(str(model_dir / HEADS_WEIGHTS))
+        cfg = json.loads((model_dir / HEADS_CONFIG).read_text(encoding="utf-8"))
+        if tuple(cfg.get("incident_types", ())) != INCIDENT_TYPES or tuple(cfg.get("roles", ())) != ROLES:
+            raise ValueError(f"{model_dir / HEADS_CONFIG}: heads for types {cfg.get('incident_types')} and roles "
+                             f"{cfg.get('roles')}; expected {INCIDENT_TYPES} and {ROLES}; retrain the checkpoint")
+        # torch Linear stores (out, in): transposed once here so inference is x @ w
+        return cls(w["incident.weight"].T.copy(), w["incident.bias"], w["role.weight"].T.copy(), w["role.bias"],
+                   float(cfg.get("threshold", 0.5)), cfg.get("default_sub_types") or {})
+
+    def incident_probs(self, pooled: np.ndarray) -> np.ndarray:
+        """(sentences, hidden) -> (sentences, types) probabilities."""
+        return 1.0 / (1.0 + np.exp(-(pooled @ self.incident_w + self.incident_b)))
+
+    def role_probs(self, words: np.ndarray) -> np.ndarray:
+        """(words, hidden) -> (words, roles) probabilities."""
+        z = words @ self.role_w + self.role_b
+        z = z - z.max(axis=-1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=-1, keepdims=True)
+
+
+@dataclass
+class HeadOutputs:
+    """What the heads say about one report: per sentence (char bounds, type probabilities), per word (char bounds,
+    role probabilities)."""
+
+    sentences: list[tuple[int, int, np.ndarray]]
+    words: list[tuple[int, int, np.ndarray]]
+
+
+def _mean_role(out: HeadOutputs, start: int, end: int) -> Optional[np.ndarray]:
+    probs = [p for s, e, p in out.words if start <= s and e <= end]
+    return np.mean(probs, axis=0) if probs else None
+
+
+def apply_heads(records: Sequence, out: HeadOutputs, heads: EventHeads) -> list:
+    """Edit rule-built records with the heads' view (records are changed in place and the kept ones returned)."""
+    kept = []
+    for rec in records:
+        probs = [p for s, e, p in out.sentences if rec.start < e and s < rec.end]
+        if not probs:
+            kept.append(rec)
+            continue
+        best = np.max(probs, axis=0)
+        if best.max() < heads.threshold:
+            continue  # the sentences report no incident: a trigger word alone does not make an event
+        learned = INCIDENT_TYPES[int(best.argmax())]
+        if learned != rec.event_type.value:
+            rec.event_type.value = learned
+            rec.event_type.sub_event_type = (heads.default_sub_types or {}).get(learned)
+        actors = []
+        for m in rec.actors:
+            p = _mean_role(out, m.start, m.end)
+            if p is None:
+                actors.append(m)
+                continue
+            side = ROLES[int(np.argmax(p[:3]))]
+            if side in _ROLE_OF:
+                m.role = _ROLE_OF[side]
+                actors.append(m)
+        rec.actors = sorted(actors, key=lambda m: m.role != "attacker")
+        scored = []
+        for m in rec.locations:
+            p = _mean_role(out, m.start, m.end)
+            scored.append((-(p[ROLES.index("place")] if p is not None else 0.0), len(scored), m))
+        rec.locations = [m for _, _, m in sorted(scored)]
+        kept.append(rec)
+    return kept
