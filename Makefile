@@ -23,7 +23,8 @@ setup: $(STAMP)
 run: setup
 	$(BIN)/war-ner validate data/annotations
 	$(BIN)/war-ner train configs/e5-offline.yaml --train.output_dir=$(RUN) --train.overwrite=true
-	$(BIN)/war-ner evaluate --model $(RUN)/model --out $(RUN)/test_metrics.json data/annotations/test.jsonl
+	$(BIN)/war-ner evaluate --slices --model $(RUN)/model --out $(RUN)/test_metrics.json data/annotations/test.jsonl
+	$(BIN)/war-ner evaluate-events --model $(RUN)/model --out $(RUN)/test_events.json data/annotations/test.jsonl
 	$(BIN)/war-ner extract --model $(RUN)/model --format html --out $(RUN)/example.html $(EXAMPLE)
 	$(BIN)/war-ner extract --model $(RUN)/model --format jsonl $(EXAMPLE)
 

@@ -245,7 +245,7 @@ class Predictor:
                 units.append(words)
         return units
 
-    def _records(self, text: str, entities: Optional[Sequence[Entity]], report_date, source_id) -> list:
+    def _records(self, text: str, entities: Optional[Sequence[Entity]], report_date, source_id) -> tuple[list, list]:
         from model.events import build_events
 
         units = self._units(text)
@@ -255,7 +255,7 @@ class Predictor:
             entities = [e for u, row in zip(units, rows) for e in bio_to_spans(text, u, row[0], row[1])]
         records = build_events(text, entities, report_date, source_id=source_id)
         if self.heads is None:
-            return records
+            return list(entities), records
         sentences, words = [], []
         for u, (_, _, pooled, vectors) in zip(units, rows):
             if pooled is None:
@@ -264,17 +264,21 @@ class Predictor:
             roles = self.heads.role_probs(np.stack(vectors)) if all(v is not None for v in vectors) else None
             if roles is not None:
                 words.extend((w.start, w.end, p) for w, p in zip(u, roles))
-        return apply_heads(records, HeadOutputs(sentences, words), self.heads)
+        return list(entities), apply_heads(records, HeadOutputs(sentences, words), self.heads)
 
     def extract(self, text: str, report_date=None, source_id: Optional[str] = None) -> list:
         """Raw report text -> event records (NER, the rules, and the checkpoint's event heads when it has them)."""
+        return self.extract_all(text, report_date, source_id)[1]
+
+    def extract_all(self, text: str, report_date=None, source_id: Optional[str] = None) -> tuple[list, list]:
+        """Raw report text -> (entities, event records), one pass of the encoder."""
         if not isinstance(text, str):
             raise TypeError(f"text is {type(text).__name__}; expected str")
         return self._records(text, None, report_date, source_id)
 
     def events(self, text: str, entities: Sequence[Entity], report_date=None, source_id: Optional[str] = None) -> list:
         """Event records from given entities (gold ones, for evaluation), with the checkpoint's event heads."""
-        return self._records(text, list(entities), report_date, source_id)
+        return self._records(text, list(entities), report_date, source_id)[1]
 
     def predict(self, texts: Sequence[str] | str) -> list[list[Entity]]:
         """Entities for each text, in the caller's order; offsets index each original string exactly."""

@@ -114,8 +114,8 @@ def test_trainer_augments_the_training_split_only(tiny_corpus, tmp_path, caplog)
     overrides = corpus_overrides(tiny_corpus, tmp_path / "run") + ["--train.epochs=1", "--data.augment_copies=2"]
     with caplog.at_level(logging.INFO, logger="war_ner.train"):
         metrics = train(load_config(REPO / "configs" / "tiny.yaml", overrides))
-    line = next(r.getMessage() for r in caplog.records if "entity-swapped" in r.getMessage())
+    line = next(r.getMessage() for r in caplog.records if "augmented copies" in r.getMessage())
     # 6 training sentences, each with a swappable mention, twice; dev (2) and test (2) untouched
-    assert line.startswith("18 train sentences (12 of them entity-swapped copies)"), line
+    assert line.startswith("18 train sentences (12 of them augmented copies)"), line
     assert "; 2 dev, 2 test;" in line
     assert metrics["dev"]["sentences"] == 2 and metrics["test"]["sentences"] == 2

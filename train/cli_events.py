@@ -84,15 +84,16 @@ def write_records(reports: Sequence[Report], records: Sequence[list], fmt: str, 
 
 def extract(model_dir: str, inputs: Sequence[str], *, date: Optional[str] = None, fmt: str = "jsonl",
             out: Optional[str] = None, batch_size: int = 32) -> int:
-    """Predict entities in every input report, build event records, write them; return the record count."""
-    from model.events import build_events
+    """Predict entities in every input report, build event records (with the checkpoint's event heads when it
+    has them), write them; return the record count."""
     from model.predictor import Predictor
 
     reports = read_inputs(inputs, date)
     predictor = Predictor.from_pretrained(model_dir, batch_size=batch_size)
-    for rep, ents in zip(reports, predictor.predict([r.text for r in reports])):
-        rep.entities = ents
-    records = [build_events(r.text, r.entities, r.date, source_id=r.id) for r in reports]
+    records = []
+    for rep in reports:
+        rep.entities, recs = predictor.extract_all(rep.text, rep.date, rep.id)
+        records.append(recs)
     return write_records(reports, records, fmt, out)
 
 
@@ -130,9 +131,9 @@ def _evaluate_events(args) -> int:
     from train.incidents import read_layer
     from train.score_events import evaluate_events
 
-    if bool(args.model) == bool(args.gold_entities):
-        print("evaluate-events: give --model DIR or --gold-entities (one of them); expected records from a "
-              "model's entities or from the gold ones", file=sys.stderr)
+    if not args.model and not args.gold_entities:
+        print("evaluate-events: give --model DIR (records from the model), --gold-entities (the rules alone on the "
+              "gold entities) or both (gold entities with the model's event heads)", file=sys.stderr)
         return 2
     layer_path = Path(args.incidents) if args.incidents else Path(args.inputs[0]).parent / "layers" / "incidents.jsonl"
     if not layer_path.is_file():
@@ -143,13 +144,16 @@ def _evaluate_events(args) -> int:
     if problems:
         print("\n".join(map(str, problems)), file=sys.stderr)
         return 1
-    entities_for = None
+    records_for = None
     if args.model:
         from model.predictor import Predictor
 
         predictor = Predictor.from_pretrained(args.model)
-        entities_for = lambda text, gold: predictor.predict([text])[0]  # noqa: E731
-    metrics = evaluate_events(load_any(args.inputs), layer, entities_for)
+        if args.gold_entities:
+            records_for = lambda text, gold, date, rid: predictor.events(text, gold, date, rid)  # noqa: E731
+        else:
+            records_for = lambda text, gold, date, rid: predictor.extract(text, date, rid)  # noqa: E731
+    metrics = evaluate_events(load_any(args.inputs), layer, records_for)
     summary = {k: v for k, v in metrics.items() if k != "errors"}
     print(json.dumps(summary, indent=2))
     if args.out:
@@ -210,7 +214,8 @@ def add_commands(sub) -> None:
     p = sub.add_parser("evaluate-events", help="score event records against the incident layer "
                        "(incident P/R/F1, field accuracy on paired incidents)")
     p.add_argument("--model", help="checkpoint folder: records from its predicted entities")
-    p.add_argument("--gold-entities", action="store_true", help="records from the gold entities (the rules alone)")
+    p.add_argument("--gold-entities", action="store_true", help="records from the gold entities (with --model: "
+                   "and the model's event heads; alone: the rules alone)")
     p.add_argument("--incidents", help="the layer (default: layers/incidents.jsonl beside the first input)")
     p.add_argument("--out", help="write the metrics JSON (with the errors) here")
     p.add_argument("inputs", nargs="+", help="annotated JSONL files (sentences with meta.doc)")

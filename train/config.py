@@ -137,6 +137,7 @@ class TrainConfig:
     distill_alpha: float = 0.5  # weight of the teacher's term; 1 - alpha stays on the gold tags
     distill_temperature: float = 2.0
     heads_weight: float = 0.5  # with model.event_heads: weight of the incident and role losses beside the tagger's
+    heads_lr_scale: float = 10.0  # the heads' learning rate is train.learning_rate times this
 
     def __post_init__(self) -> None:
         if not 0 <= self.distill_alpha <= 1:

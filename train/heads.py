@@ -121,6 +121,42 @@ class WithEventHeads(nn.Module):
         return out
 
 
+def numpy_heads(model: WithEventHeads, threshold: float = 0.5, layer: Sequence[dict] = ()):
+    """The inference-side ``EventHeads`` of an in-memory model."""
+    from model.event_heads import EventHeads
+
+    def arr(t):
+        return t.detach().float().cpu().numpy()
+
+    return EventHeads(arr(model.incident.weight).T.copy(), arr(model.incident.bias), arr(model.role.weight).T.copy(),
+                      arr(model.role.bias), threshold, default_sub_types(layer))
+
+
+def calibrate_threshold(predictor, docs: Sequence, layer: Sequence[dict]) -> tuple[float, dict]:
+    """The incident threshold that maximises sentence-level incident F1 on ``docs`` (dev), and the curve.
+
+    A sentence is positive when an incident (not background) cites it; its score is its highest type
+    probability. Ties go to the higher threshold (fewer records on text that reports nothing)."""
+    from model.words import split_words
+
+    targets = head_targets(docs, layer)
+    chosen = [d for d in docs if d.id in targets and targets[d.id][0] is not None]
+    if not chosen:
+        return 0.5, {}
+    rows = predictor._analyse([[w.text for w in split_words(d.text)] for d in chosen], hidden=True)
+    scores = [float(predictor.heads.incident_probs(r[2][None])[0].max()) for r in rows]
+    gold = [max(targets[d.id][0]) > 0 for d in chosen]
+    curve = {}
+    for k in range(5, 100, 5):
+        th = k / 100
+        tp = sum(1 for s, g in zip(scores, gold) if s >= th and g)
+        fp = sum(1 for s, g in zip(scores, gold) if s >= th and not g)
+        fn = sum(1 for s, g in zip(scores, gold) if s < th and g)
+        curve[th] = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+    best = max(curve, key=lambda th: (curve[th], th))
+    return best, curve
+
+
 def save_heads(model: WithEventHeads, folder: Path, layer: Sequence[dict], threshold: float) -> None:
     """Write the heads beside the token classifier (``event_heads.safetensors`` + ``event_heads.json``)."""
     from safetensors.torch import save_file

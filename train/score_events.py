@@ -118,12 +118,15 @@ def score_report(sentences: Sequence, incidents: Sequence[dict], records: Sequen
 
 
 def evaluate_events(docs: Sequence, layer: Sequence[dict],
-                    entities_for: Optional[Callable[[str, list], list[Entity]]] = None) -> dict:
+                    records_for: Optional[Callable[[str, list[Entity], Optional[str], str], list]] = None) -> dict:
     """Incident P/R/F1 and field accuracy of the event records of ``docs`` (sentence Documents) against ``layer``.
 
-    ``entities_for(text, gold_entities)`` gives the entities of a joined report (a model's predictions); None
-    uses the gold ones."""
+    ``records_for(text, gold_entities, report_date, report_id)`` builds a joined report's records (a predictor's
+    ``extract`` or ``events``); None runs the rules alone on the gold entities."""
     from model.events import build_events, join_sentences
+
+    if records_for is None:
+        records_for = lambda text, gold, date, rid: build_events(text, gold, date, source_id=rid)  # noqa: E731
 
     by_doc: dict[str, list] = defaultdict(list)
     for d in docs:
@@ -145,8 +148,7 @@ def evaluate_events(docs: Sequence, layer: Sequence[dict],
         for d in sentences:
             offsets[d.id] = pos
             pos += len(d.text) + 1
-        entities = entities_for(text, gold) if entities_for else gold
-        records = build_events(text, entities, sentences[0].meta.get("date"), source_id=report)
+        records = records_for(text, gold, sentences[0].meta.get("date"), report)
         result = score_report(sentences, incidents[report], records, offsets)
         for k in ("tp", "fp", "fn"):
             totals[k] += result[k]

@@ -147,6 +147,8 @@ def _optimizer(model, cfg: RunConfig):
             continue
         wd = 0.0 if any(k in name for k in no_decay) else cfg.train.weight_decay
         lr = emb_lr if "word_embeddings" in name else cfg.train.learning_rate
+        if name.startswith(("incident.", "role.")):  # fresh event heads learn faster than the pretrained encoder
+            lr = cfg.train.learning_rate * cfg.train.heads_lr_scale
         groups.setdefault((wd, lr), []).append(p)
     params = [{"params": ps, "weight_decay": wd, "lr": lr} for (wd, lr), ps in groups.items()]
     # Fused AdamW: one kernel over all tensors; most parameters are embeddings, so the step dominates otherwise.
@@ -270,7 +272,7 @@ def train(cfg: RunConfig, *, resume: bool = False, run_name: str = "war-ner") ->
         return metrics["strict"]["f1"], metrics
 
     if main:
-        log.info("%d train sentences (%d of them entity-swapped copies) -> %d windows; %d dev, %d test; %d labels; "
+        log.info("%d train sentences (%d of them augmented copies) -> %d windows; %d dev, %d test; %d labels; "
                  "%d update steps on %d process(es)", len(train_ex), len(augmented), len(feats), len(dev_ex),
                  len(test_ex), len(labels), total, accelerator.num_processes)
     stop = st.get("stopped", False)
@@ -360,6 +362,15 @@ def train(cfg: RunConfig, *, resume: bool = False, run_name: str = "war-ner") ->
                                      batch_size=tc.eval_batch_size, preprocess=preprocess)
     metrics: dict = {"best_epoch": st["best_epoch"], "global_steps": st["global_step"],
                      "train_seconds_this_process": round(elapsed, 2), "history": st["history"]}
+    threshold = 0.5
+    if head_rows is not None:
+        from train.heads import calibrate_threshold, numpy_heads
+
+        predictor.heads = numpy_heads(final, 0.5, heads_layer)
+        threshold, curve = calibrate_threshold(predictor, dev_docs, heads_layer)
+        metrics["event_heads"] = {"threshold": threshold, "dev_sentence_f1_by_threshold": curve}
+        if main:
+            log.info("event heads: incident threshold %.2f (dev sentence F1 %.3f)", threshold, curve.get(threshold, 0))
     for split, examples in (("dev", dev_ex), ("test", test_ex)):
         if examples:
             metrics[split] = evaluate_predictor(predictor, examples)
@@ -370,7 +381,7 @@ def train(cfg: RunConfig, *, resume: bool = False, run_name: str = "war-ner") ->
         if head_rows is not None:
             from train.heads import save_heads
 
-            extra = lambda folder: save_heads(final, folder, heads_layer, 0.5)  # noqa: E731
+            extra = lambda folder: save_heads(final, folder, heads_layer, threshold)  # noqa: E731
         save_checkpoint(out / "model", _tagger(final), tokenizer, dump_config(cfg), metrics, run_name, extra)
         log.info("checkpoint written to %s", out / "model")
     accelerator.wait_for_everyone()

@@ -1,0 +1,45 @@
+"""Rule-based event records from (text, entities): one record per reported incident, shaped to map onto ACLED.
+
+Works on gold or predicted entities. Every value keeps the span it came from, and every offset indexes the
+caller's ``text``.
+
+The package, bottom to top (imports only go upwards):
+
+- ``records``: the record dataclasses, ``EVENT_TYPES`` / ``ACLED_EVENT_TYPES`` / ``ACLED_COLUMNS`` and the ACLED
+  row mapping (``EventRecord.to_acled_row``);
+- ``lexicons``: the word lists (data in ``lexicons.json``) and the word matching;
+- ``clauses``: words, entities, clauses, trigger words;
+- ``incidents``: clauses grouped into incidents (how records are formed);
+- ``casualties``: figures, statuses, victims' side and the fatalities rule;
+- ``roles``: actors and their roles;
+- ``classify``: event type and date;
+- ``assemble``: ``build_events`` and ``join_sentences``.
+"""
+from model.events.assemble import build_events, join_sentences
+from model.events.records import (
+    ACLED_COLUMNS,
+    ACLED_EVENT_TYPES,
+    CIVILIANS,
+    EVENT_TYPES,
+    STATUSES,
+    Casualty,
+    EventDate,
+    EventRecord,
+    EventType,
+    Mention,
+)
+
+__all__ = [
+    "ACLED_COLUMNS",
+    "ACLED_EVENT_TYPES",
+    "CIVILIANS",
+    "EVENT_TYPES",
+    "STATUSES",
+    "Casualty",
+    "EventDate",
+    "EventRecord",
+    "EventType",
+    "Mention",
+    "build_events",
+    "join_sentences",
+]

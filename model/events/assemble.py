@@ -1,0 +1,102 @@
+"""Public API: ``build_events`` (a report and its entities -> event records) and ``join_sentences``."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Iterable, Optional, Sequence, Union
+
+from model.aliases import canonical_location, strip_clitics
+from model.events.casualties import _casualties
+from model.events.classify import _event_date, _event_type
+from model.events.clauses import _Doc
+from model.events.incidents import _group
+from model.events.records import EventRecord, Mention
+from model.events.roles import _actors
+from model.spans import Entity
+
+
+def _as_date(value: Union[dt.date, str, None]) -> Optional[dt.date]:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def build_events(
+    text: str,
+    entities: Sequence[Entity],
+    report_date: Union[dt.date, str, None] = None,
+    source_id: Optional[str] = None,
+    country: Optional[str] = None,
+) -> list[EventRecord]:
+    """Event records, one per reported incident, from a report and its entities (gold or predicted).
+
+    ``report_date`` anchors relative dates (a ``date`` or ISO string); ``country`` (English, as in the alias
+    table) resolves generic actor names like ``الجيش``; when None it is guessed from the places named.
+    Entities outside the text or overlapping an earlier one are ignored; offsets always index ``text``.
+    """
+    ref = _as_date(report_date)
+    doc = _Doc(text, entities, ref, country)
+    records: list[EventRecord] = []
+    previous: Optional[dt.date] = None
+    for draft in _group(doc):
+        casualties = _casualties(doc, draft)
+        actors = _actors(doc, draft, casualties)
+        locations: list[Mention] = []
+        seen: set[str] = set()
+        operation: Optional[Mention] = None
+        for k in draft.entities:
+            e = doc.entities[k]
+            if e.label == "LOCATION":
+                value = canonical_location(e.text)
+                if value not in seen:
+                    seen.add(value)
+                    locations.append(Mention(value, e.text, e.start, e.end))
+            elif e.label == "OPERATION" and operation is None:
+                operation = Mention(strip_clitics(e.text), e.text, e.start, e.end)
+        date = _event_date(doc, draft, previous)
+        if date.value and date.source == "span":
+            previous = dt.date.fromisoformat(date.value)
+        start, end = draft.units[0].start, draft.units[-1].end
+        records.append(
+            EventRecord(
+                source_id=source_id,
+                report_date=ref.isoformat() if ref else None,
+                start=start,
+                end=end,
+                text=text[start:end],
+                event_type=_event_type(doc, draft, casualties, actors),
+                date=date,
+                locations=locations,
+                actors=actors,
+                operation=operation,
+                casualties=casualties,
+                fatalities=sum(c.count_min or 0 for c in casualties if c.counted),
+                country=doc.country,
+            )
+        )
+    return records
+
+
+def join_sentences(parts: Iterable[tuple[str, Sequence[Entity]]], sep: str = "\n") -> tuple[str, list[Entity]]:
+    """One report from sentence records (each ``(text, entities)``): texts joined by ``sep``, offsets shifted.
+
+    >>> join_sentences([("قصف.", []), ("في الرقة.", [Entity(3, 8, "LOCATION", "الرقة")])])
+    ('قصف.\\nفي الرقة.', [Entity(start=8, end=13, label='LOCATION', text='الرقة', score=None)])
+    """
+    texts: list[str] = []
+    out: list[Entity] = []
+    offset = 0
+    for n, (t, ents) in enumerate(parts):
+        if n:
+            texts.append(sep)
+            offset += len(sep)
+        texts.append(t)
+        out.extend(Entity(e.start + offset, e.end + offset, e.label, e.text, e.score) for e in ents)
+        offset += len(t)
+    return "".join(texts), out

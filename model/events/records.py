@@ -1,0 +1,150 @@
+"""Event records: the dataclasses ``build_events`` returns, the event-type tables and the ACLED row mapping."""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Optional
+
+EVENT_TYPES = ("battle", "explosion_remote_violence", "violence_against_civilians", "strategic_development", "other")
+ACLED_EVENT_TYPES = {
+    "battle": "Battles",
+    "explosion_remote_violence": "Explosions/Remote violence",
+    "violence_against_civilians": "Violence against civilians",
+    "strategic_development": "Strategic developments",
+    "other": "Other",
+}
+STATUSES = ("killed", "wounded", "captured", "missing", "unknown")
+CIVILIANS = "civilians"
+
+
+@dataclass
+class EventType:
+    """The incident's kind; ``text/start/end`` is the trigger word that decided it (None when nothing did)."""
+
+    value: str
+    sub_event_type: Optional[str] = None
+    text: Optional[str] = None
+    start: Optional[int] = None
+    end: Optional[int] = None
+
+
+@dataclass
+class EventDate:
+    """The incident's day: ``value`` is ISO or None; ``source`` is ``span`` (a DATE in the record), ``previous``
+    (the last DATE before it in the report), ``report`` (the report's own date) or None."""
+
+    value: Optional[str] = None
+    text: Optional[str] = None
+    start: Optional[int] = None
+    end: Optional[int] = None
+    source: Optional[str] = None
+
+
+@dataclass
+class Mention:
+    """A FACTION, LOCATION or OPERATION span with its canonical value; ``role`` (actors only) is ``attacker``,
+    ``target`` or None when the syntax does not show it."""
+
+    value: str
+    text: str
+    start: int
+    end: int
+    role: Optional[str] = None
+
+
+@dataclass
+class Casualty:
+    """One CASUALTY span read: bounds and qualifier (``model.numbers``), who (``affiliation``) and what happened
+    to them (``status``); ``counted`` says whether it was added to the record's fatalities."""
+
+    text: str
+    start: int
+    end: int
+    count_min: Optional[int]
+    count_max: Optional[int]
+    qualifier: str
+    status: str
+    affiliation: Optional[str] = None
+    affiliation_text: Optional[str] = None
+    running_total: bool = False
+    cumulative: bool = False
+    subset: bool = False
+    counted: bool = False
+
+
+@dataclass
+class EventRecord:
+    """One reported incident. ``start/end`` bound the clauses it was built from; ``text`` is that excerpt."""
+
+    source_id: Optional[str]
+    report_date: Optional[str]
+    start: int
+    end: int
+    text: str
+    event_type: EventType
+    date: EventDate
+    locations: list[Mention] = field(default_factory=list)
+    actors: list[Mention] = field(default_factory=list)
+    operation: Optional[Mention] = None
+    casualties: list[Casualty] = field(default_factory=list)
+    fatalities: int = 0
+    country: Optional[str] = None
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict (plain types only)."""
+        return asdict(self)
+
+    def to_acled_row(self) -> dict[str, object]:
+        """ACLED columns where they exist (``event_date`` ... ``source``), then our extras."""
+        attackers = [a for a in self.actors if a.role == "attacker"]
+        others = [a for a in self.actors if a.role != "attacker"]
+        ordered = attackers + others
+        actor1 = ordered[0].value if ordered else ""
+        rest = ordered[1:]
+        actor2 = ""
+        if rest:
+            # actor2 is the other side: the first actor not on actor1's side.
+            side = ordered[0].role
+            other_side = [a for a in rest if a.role != side or side is None]
+            actor2 = (other_side or rest)[0].value
+        victims = {c.affiliation for c in self.casualties if c.affiliation}
+        civilian_targeting = bool(victims) and victims == {CIVILIANS}
+        if not actor2 and civilian_targeting and self.event_type.value in (
+            "violence_against_civilians", "explosion_remote_violence"
+        ):
+            actor2 = "Civilians"
+        assoc1 = [a.value for a in rest if a.value != actor2 and a.role == ordered[0].role and ordered[0].role]
+        assoc2 = [a.value for a in rest if a.value != actor2 and a.value not in assoc1]
+        precision = {"span": 1, "previous": 1, "report": 2}.get(self.date.source or "", "")
+        return {
+            "event_date": self.date.value or "",
+            "year": int(self.date.value[:4]) if self.date.value else "",
+            "time_precision": precision,
+            "event_type": ACLED_EVENT_TYPES.get(self.event_type.value, "Other"),
+            "sub_event_type": self.event_type.sub_event_type or "",
+            "actor1": actor1,
+            "assoc_actor_1": "; ".join(assoc1),
+            "actor2": actor2,
+            "assoc_actor_2": "; ".join(assoc2),
+            "civilian_targeting": "Civilian targeting" if civilian_targeting else "",
+            "country": self.country or "",
+            "location": self.locations[0].value if self.locations else "",
+            "source": self.source_id or "",
+            "notes": self.text,
+            "fatalities": self.fatalities,
+            # ours
+            "source_id": self.source_id or "",
+            "report_date": self.report_date or "",
+            "date_text": self.date.text or "",
+            "locations": "; ".join(m.value for m in self.locations),
+            "operation": self.operation.value if self.operation else "",
+            "trigger": self.event_type.text or "",
+            "casualties_json": json.dumps([asdict(c) for c in self.casualties], ensure_ascii=False),
+        }
+
+
+ACLED_COLUMNS = (
+    "event_date", "year", "time_precision", "event_type", "sub_event_type", "actor1", "assoc_actor_1", "actor2",
+    "assoc_actor_2", "civilian_targeting", "country", "location", "source", "notes", "fatalities",
+    "source_id", "report_date", "date_text", "locations", "operation", "trigger", "casualties_json",
+)
