@@ -44,7 +44,8 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 REPO = Path(__file__).resolve().parents[1]
-PATHS = ("predictor-torch", "pipeline", "predictor-onnx-fp32", "predictor-onnx-int8")
+# records-onnx-int8: the int8 export run from raw text to event records (NER, rules and event heads)
+PATHS = ("predictor-torch", "pipeline", "predictor-onnx-fp32", "predictor-onnx-int8", "records-onnx-int8")
 GOALS = {"int8_vs_pipeline_speedup": 3.0, "int8_f1_delta_points": 0.5, "training_speedup": 1.3,
          "e5_peak_rss_mb": 1024.0}
 
@@ -197,6 +198,8 @@ def _infer_worker(spec: dict) -> dict:
         predictor = Predictor.from_pretrained(spec["model_dir"], num_threads=threads, batch_size=spec["batch_size"])
 
         def run_all(batch: list[str]) -> list:
+            if kind.startswith("records"):  # end to end: text -> entities -> event records (heads included)
+                return [[[e.start, e.end, e.label] for e in predictor.extract_all(t)[0]] for t in batch]
             return [[[e.start, e.end, e.label] for e in ents] for ents in predictor.predict(batch)]
 
         def one(text: str) -> list:
@@ -503,6 +506,7 @@ def _bench_checkpoint(label: str, model_dir: Path, reports: list[dict], run, scr
             info["model_bytes"] / 2**20, 2), "verify_vs_torch": info["verify_vs_torch"],
             "transformer_optimizations": info["transformer_optimizations"]}
         dirs[name] = d
+    dirs["records-onnx-int8"] = dirs["predictor-onnx-int8"]  # the same export, run from text to event records
     gold_sent = [s["tags"] for r in reports for s in r["sentences"]]
     for _ in range(rounds):  # paths interleaved round by round: load drift on a shared machine hits all
         for path in dirs:

@@ -188,6 +188,8 @@ def test_benchmark_writes_every_figure(tiny, tmp_path, monkeypatch):
         if path != "pipeline":
             assert 0.0 <= r["f1_sentences"] <= 1.0
     assert ck["paths"]["predictor-onnx-fp32"]["tag_agreement_with_torch"] == 1.0
+    # text -> records finds the same entities as the NER-only int8 path (one encoder pass serves both)
+    assert ck["paths"]["records-onnx-int8"]["f1"] == ck["paths"]["predictor-onnx-int8"]["f1"]
     assert ck["exports"]["predictor-onnx-int8"]["verify_vs_torch"]["max_abs_diff"] >= 0
     assert [row["reports"] for row in ck["scaling"]["sizes"]] == [1, 5]
     assert all(row["wall_seconds"] > 0 and row["ms_per_report"] > 0 for row in ck["scaling"]["sizes"])

@@ -134,3 +134,17 @@ def test_score_slices_counts_by_definition():
     assert sl["person"]["predicted"] == 1 and sl["person"]["support"] == 0
     assert sl["no_entity"] == {"sentences": 1, "false_positives": 1, "fp_per_100_sentences": 100.0}
     assert sl["long_report"]["support"] == 0 and "sentences" not in sl["long_report"]
+
+
+def test_cli_evaluate_slices(tiny_checkpoint, tiny_corpus, capsys):
+    import json
+
+    from train.cli import main
+
+    out = tiny_corpus.parent / "slices.json"
+    assert main(["evaluate", "--slices", "--model", str(tiny_checkpoint), "--out", str(out),
+                 str(tiny_corpus / "test.jsonl")]) == 0
+    printed = capsys.readouterr().out
+    assert "glued_proclitic" in printed and "no_entity:" in printed
+    slices = json.loads(out.read_text(encoding="utf-8"))["slices"]
+    assert set(slices) == {"glued_proclitic", "fixed_name", "person", "dateline", "long_report", "no_entity"}

@@ -102,3 +102,27 @@ def test_evaluate_events_on_gold_entities_counts_violent_records_in_no_incident_
     assert metrics["violent_on_no_incident"]["sentences"] == 1
     assert set(metrics["fields"]) == {"event_type", "sub_event_type", "date", "location", "actor1", "actor2",
                                       "fatalities"}
+
+
+def test_cli_evaluate_events_usage_errors_and_output(tmp_path, capsys):
+    from train.cli import main
+    from train.markup import markup_to_jsonl
+
+    src = tmp_path / "m"
+    src.mkdir()
+    (src / "a.txt").write_text("""# doc: c-1
+# date: 2020-01-02
+# split: test
+# incident: {"sentences": [1], "event_type": "battle", "sub_event_type": "Armed clash", "date": "2020-01-02", "location": ["تدمر"], "actor1": ["قسد"], "actor2": [], "fatalities": 3, "casualties": ["1:3"]}
+قتل [[CASUALTY|3]] عناصر في اشتباكات مع [[FACTION|قسد]] في [[LOCATION|تدمر]].
+""", encoding="utf-8")
+    markup_to_jsonl([src], tmp_path / "d")
+    data = str(tmp_path / "d" / "test.jsonl")
+    assert main(["evaluate-events", data]) == 2
+    assert "give --model DIR" in capsys.readouterr().err
+    assert main(["evaluate-events", "--gold-entities", "--incidents", str(tmp_path / "nope.jsonl"), data]) == 2
+    assert "no incident layer" in capsys.readouterr().err
+    out = tmp_path / "ev.json"
+    assert main(["evaluate-events", "--gold-entities", "--out", str(out), data]) == 0
+    metrics = json.loads(out.read_text(encoding="utf-8"))
+    assert metrics["incidents"]["tp"] == 1 and metrics["fields"]["fatalities"]["accuracy"] == 1.0
