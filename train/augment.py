@@ -75,14 +75,21 @@ def swap_once(doc: Document, pool: dict[str, list[str]], rng: random.Random, suf
     if not swapped:
         return None
     parts.append(doc.text[cursor:])
-    text = "".join(parts)
-    # Spans sat on word boundaries and so do their replacements (both start and end with the same separators
-    # around them); check anyway, so a corpus quirk can never put a misaligned record into training.
+    return _rewritten(doc, "".join(parts), entities, "entity-swap", suffix)
+
+
+def _rewritten(doc: Document, text: str, entities: list[Entity], kind: str, suffix: str) -> Document | None:
+    """The augmented record, or None when a span no longer matches its text or falls off word boundaries.
+
+    Spans sat on word boundaries and so do their rewrites; check anyway, so a corpus quirk can never put a
+    misaligned record into training."""
+    if any(text[e.start : e.end] != e.text for e in entities):
+        return None
     try:
         spans_to_bio(split_words(text), entities)
     except ValueError:
         return None
-    meta = {**doc.meta, "augmented": "entity-swap", "augmented_from": doc.id}
+    meta = {**doc.meta, "augmented": kind, "augmented_from": doc.id}
     return Document(f"{doc.id}{suffix}", text, entities, meta, doc.source)
 
 
@@ -170,15 +177,7 @@ def glue_once(doc: Document, rng: random.Random, suffix: str, rate: float = 0.7)
     if not glued:
         return None
     parts.append(doc.text[cursor:])
-    text = "".join(parts)
-    try:
-        spans_to_bio(split_words(text), entities)
-    except ValueError:
-        return None
-    if any(text[x.start : x.end] != x.text for x in entities):
-        return None
-    meta = {**doc.meta, "augmented": "proclitic", "augmented_from": doc.id}
-    return Document(f"{doc.id}{suffix}", text, entities, meta, doc.source)
+    return _rewritten(doc, "".join(parts), entities, "proclitic", suffix)
 
 
 def glue_proclitics(docs: Sequence[Document], copies: int, seed: int) -> list[Document]:
