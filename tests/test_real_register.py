@@ -6,7 +6,7 @@ import random
 import numpy as np
 import pytest
 
-from model.spans import Entity, enforce_span_edges, spans_to_bio
+from model.spans import enforce_span_edges, spans_to_bio
 from model.words import split_words
 from train.augment import glue_once, glue_proclitics
 from train.corpus import Document

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from pathlib import Path
 from typing import Optional, Sequence
 
 from seqeval.metrics import classification_report, f1_score, precision_score, recall_score
@@ -124,9 +123,7 @@ def evaluate(model_dir: str | os.PathLike, data: Sequence[str | os.PathLike],
     metrics["data"] = [str(d) for d in data]
     metrics["model"] = str(model_dir)
     if out_json:
-        out = Path(out_json)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_suffix(out.suffix + ".tmp")
-        tmp.write_text(json.dumps(metrics, indent=2, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, out)
+        from train.corpus import atomic_write_text
+
+        atomic_write_text(out_json, json.dumps(metrics, indent=2, ensure_ascii=False))
     return metrics

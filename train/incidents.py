@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
-from train.corpus import Document, Problem
+from train.corpus import Document, Problem, atomic_write_text
 
 EVENT_TYPES = ("battle", "explosion_remote_violence", "violence_against_civilians", "strategic_development", "other")
 SUB_EVENT_TYPES: dict[str, tuple[str, ...]] = {
@@ -236,8 +236,6 @@ def check_layer(records: Sequence[dict], docs: Sequence[Document], source: str =
 
 def write_layer(path: str | Path, records: Sequence[dict]) -> None:
     """Write the layer atomically (one JSON object per line)."""
-    from train.corpus import atomic_write_text
-
     atomic_write_text(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
 
 
