@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
+from model.atomic import atomic_write_text  # noqa: F401 - re-exported for train.* callers
 from model.spans import Entity
 
 LABELS = ("FACTION", "LOCATION", "OPERATION", "CASUALTY", "DATE", "PERSON")
@@ -174,20 +174,6 @@ def load_documents(paths: Sequence[str | os.PathLike]) -> list[Document]:
         more = f"\n... and {len(problems) - 20} more" if len(problems) > 20 else ""
         raise ValueError(f"{len(problems)} problem(s) in the corpus; run `war-ner validate` on it:\n{shown}{more}")
     return docs
-
-
-def atomic_write_text(path: str | os.PathLike, content: str) -> None:
-    """Write ``content`` to ``path`` through a temporary file, so a failure never leaves half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(content)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_jsonl_atomic(path: str | os.PathLike, docs: Iterable[Document]) -> None:
