@@ -16,51 +16,14 @@ differ only in hamza seats, taa marbuta, alef maqsura, tatweel, diacritics or qu
 from __future__ import annotations
 
 import json
-import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
-from pyarabic import araby
+from model.arabic import MARKS as _MARKS, QUOTES as _QUOTES, normalise_arabic
 
 ALIASES_PATH = Path(__file__).parent / "data" / "aliases.json"
-
-_QUOTES = "\"'“”„‟«»‹›‘’‚`´″״"
-_LETTER_MAP = str.maketrans(
-    {
-        "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ٲ": "ا", "ٳ": "ا",
-        "ى": "ي", "ی": "ي", "ې": "ي", "ئ": "ي",
-        "ة": "ه", "ۀ": "ه", "ە": "ه",
-        "ؤ": "و",
-        "ک": "ك", "ڪ": "ك",
-        **{chr(0x0660 + i): str(i) for i in range(10)},
-        **{chr(0x06F0 + i): str(i) for i in range(10)},
-        **{q: None for q in _QUOTES},
-        "ـ": None,
-    }
-)
-# Quranic annotation marks and the superscript alef are not letters; pyarabic leaves some of them in place.
-_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
-_SPACES = re.compile(r"\s+")
-
-
-def normalise_arabic(text: str) -> str:
-    """A lookup key for Arabic text: the spelling variants that do not change a name meet on one string.
-
-    Strips diacritics, tatweel and quote marks; unifies alef/hamza forms to ``ا``, ``ؤ`` to ``و``, ``ئ``/``ى`` to
-    ``ي``, ``ة`` to ``ه``; maps Arabic-Indic and Persian digits to ASCII; lowercases Latin; collapses spaces.
-    Not offset-preserving: use it for comparison, never to index the caller's text.
-
-    >>> normalise_arabic("تنظيمُ “الدولةِ الإسلاميـة” ١٢")
-    'تنظيم الدوله الاسلاميه 12'
-    """
-    text = unicodedata.normalize("NFKC", text)
-    text = araby.strip_tashkeel(text)
-    text = _MARKS.sub("", text)
-    text = text.translate(_LETTER_MAP).lower()
-    return _SPACES.sub(" ", text).strip()
-
 
 # ----------------------------------------------------------------------------------------------------------------
 # Clitics
@@ -112,7 +75,7 @@ def _drop_letters(surface: str, count: int) -> str:
     while i < len(surface) and count > 0:
         i += 1
         count -= 1
-        while i < len(surface) and (_MARKS.match(surface[i]) or araby.is_tashkeel(surface[i]) or surface[i] == "ـ"):
+        while i < len(surface) and (_MARKS.match(surface[i]) or surface[i] == "ـ"):
             i += 1
     return surface[i:]
 

@@ -20,7 +20,7 @@ import datetime as dt
 import re
 from typing import Optional, Union
 
-from model.aliases import normalise_arabic
+from model.arabic import normalise_arabic
 
 _n = normalise_arabic
 

@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Optional
 
-from model.aliases import normalise_arabic
+from model.arabic import normalise_arabic
 
 QUALIFIERS = ("exact", "at_least", "approximately", "at_most", "vague")
 

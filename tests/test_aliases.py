@@ -5,12 +5,12 @@ import json
 
 import pytest
 
+from model.arabic import normalise_arabic
 from model.aliases import (
     ALIASES_PATH,
     canonical_actor,
     canonical_location,
     lookup_location,
-    normalise_arabic,
     strip_clitics,
     table_size,
 )

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from typing import Optional
 
-from model.aliases import canonical_actor, normalise_arabic
+from model.aliases import canonical_actor
+from model.arabic import normalise_arabic
 from model.events.clauses import _Doc, _is_quote
 from model.events.incidents import _Draft
 from model.events.lexicons import (

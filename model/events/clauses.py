@@ -9,7 +9,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
-from model.aliases import lookup_actor, lookup_location, normalise_arabic
+from model.aliases import lookup_actor, lookup_location
+from model.arabic import normalise_arabic
 from model.dates import resolve_date
 from model.events.lexicons import (
     _CLAUSE_MARKERS,

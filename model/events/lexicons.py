@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Optional
 
-from model.aliases import normalise_arabic
+from model.arabic import normalise_arabic
 
 _LEXICONS_PATH = Path(__file__).parent / "lexicons.json"
 with _LEXICONS_PATH.open(encoding="utf-8") as _fh:
