@@ -226,7 +226,9 @@ def test_document_to_conll_misaligned_span_raises():
 def test_cli_convert_both_directions(tmp_path, capsys):
     src = write(tmp_path / "small.conll", CONLL + "\n")
     jsonl = tmp_path / "small.jsonl"
-    assert main(["convert", str(src), "--to", "jsonl", "--out", str(jsonl)]) == 0
+    assert main(["convert", str(src), "--to", "jsonl", "--out", str(jsonl)]) == 1  # ORG, PERS: not our types
+    assert "unknown label 'ORG'" in capsys.readouterr().err and not jsonl.exists()
+    assert main(["convert", str(src), "--to", "jsonl", "--out", str(jsonl), "--any-labels"]) == 0
     assert "4 sentences -> " in capsys.readouterr().err
     records = [json.loads(line) for line in jsonl.read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in records] == ["small-1", "small-2", "small-3", "small-4"]
@@ -235,7 +237,7 @@ def test_cli_convert_both_directions(tmp_path, capsys):
     capsys.readouterr()
 
     back = tmp_path / "back.conll"
-    assert main(["convert", str(jsonl), "--to", "conll", "--out", str(back)]) == 0
+    assert main(["convert", str(jsonl), "--to", "conll", "--out", str(back), "--any-labels"]) == 0
     assert back.read_bytes() == src.read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["back.conll", "small.conll", "small.jsonl"]
 
@@ -270,7 +272,7 @@ def test_cli_convert_errors(tmp_path, capsys):
         {"start": 1, "end": 12, "label": "FACTION", "text": "قوات النظام"}]}, ensure_ascii=False) + "\n",
         encoding="utf-8")
     target = tmp_path / "m.conll"
-    assert main(["convert", str(misaligned), "--to", "conll", "--out", str(target)]) == 2
+    assert main(["convert", str(misaligned), "--to", "conll", "--out", str(target)]) == 1  # a problem found
     assert "does not start and end on word boundaries" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.conll", "m.jsonl"]
 
