@@ -20,7 +20,7 @@ import datetime as dt
 import re
 from typing import Optional, Union
 
-from model.arabic import normalise_arabic
+from model.arabic import normalise_arabic, proclitic_readings
 
 _n = normalise_arabic
 
@@ -62,14 +62,11 @@ _YMD = re.compile(r"(?<!\d)(\d{4})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{1,2})(?!\
 
 
 def _bare(word: str) -> list[str]:
-    """The word and its readings without a glued و/ف/ب/ل: "وفجر" -> فجر، "بتموز" -> تموز."""
-    out = [word]
-    if len(word) > 3 and word[0] in "وف":
-        word = word[1:]
-        out.append(word)
-    if len(word) > 3 and word[0] in "بل":
-        out.append(word[1:])
-    return out
+    """The word and its readings without a glued و/ف/ب/ل/ك: "وفجر" -> فجر، "بتموز" -> تموز.
+
+    Three letters stay (``باب`` is not ب + آب) and the article stays on: the lexicons below are written with it.
+    """
+    return [r.stem for r in proclitic_readings(word, min_stem=3) if not r.definite]
 
 
 def _is(word: str, vocabulary: set[str] | dict) -> Optional[str]:
@@ -98,9 +95,10 @@ def _on_or_before(month: int, day: int, ref: dt.date) -> Optional[dt.date]:
 def _month_at(tokens: list[str], i: int) -> tuple[Optional[int], int]:
     """The month named at token ``i`` and how many tokens it takes."""
     if i + 1 < len(tokens):
-        pair = f"{_bare(tokens[i])[-1]} {tokens[i + 1]}"
-        if pair in _MONTHS:
-            return _MONTHS[pair], 2
+        for form in _bare(tokens[i]):
+            pair = f"{form} {tokens[i + 1]}"
+            if pair in _MONTHS:
+                return _MONTHS[pair], 2
     form = _is(tokens[i], _MONTHS)
     # "آب" normalises to "اب" (also "father"); take it as a month only when written as one, next to a day or "شهر".
     if form is not None and " " not in form:
@@ -206,22 +204,40 @@ def resolve_date(
     for the event mentioned before, which "اليوم ذاته" / "اليوم التالي" refer to.
     """
     try:
-        return _resolve(text, _as_date(report_date), previous)
-    except Exception:  # noqa: BLE001 - a date we cannot read is "unresolved", never a crash in the pipeline
+        return _resolve(text, as_date(report_date), previous)
+    except (OverflowError, ValueError):
+        # day counts past the calendar ("قبل 99999999 يوما") or too long for int(): "unresolved", never a crash
         return None
 
 
-def _as_date(value: Optional[Union[dt.date, str]]) -> Optional[dt.date]:
+def as_date(value: Optional[Union[dt.date, str]]) -> Optional[dt.date]:
+    """A report date given as a ``date``/``datetime`` or a string that starts with an ISO day, else None.
+
+    >>> as_date("2017-07-06T10:00"), as_date("2017-13-45"), as_date(None)
+    (datetime.date(2017, 7, 6), None, None)
+    """
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
-    if isinstance(value, str) and value.strip():
-        try:
-            return dt.date.fromisoformat(value.strip()[:10])
-        except ValueError:
-            return None
+    if isinstance(value, str):
+        return iso_day(value.strip()[:10])
     return None
+
+
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def iso_day(value: object) -> Optional[dt.date]:
+    """The calendar day a ``YYYY-MM-DD`` string names, else None: no time, no other digits, and none of the other
+    ISO forms ``date.fromisoformat`` also takes (the week date ``2019-W01-1``, ``20190101``).
+
+    >>> iso_day("2017-07-06"), iso_day("2017-13-45"), iso_day("2019-W01-1"), iso_day("٢٠١٧-٠٧-٠٦"), iso_day(20170706)
+    (datetime.date(2017, 7, 6), None, None, None, None)
+    """
+    if not isinstance(value, str) or not _ISO_DAY.fullmatch(value):
+        return None
+    return _safe_date(int(value[:4]), int(value[5:7]), int(value[8:]))
 
 
 def _resolve(text: str, ref: Optional[dt.date], previous: Optional[dt.date]) -> Optional[dt.date]:
@@ -246,7 +262,7 @@ def _resolve(text: str, ref: Optional[dt.date], previous: Optional[dt.date]) -> 
     if found:
         return date
 
-    bare = [_bare(t)[-1] if _bare(t)[-1] in ("امس", "اليوم", "البارحه", "الليله") else t for t in tokens]
+    bare = [next((f for f in _bare(t) if f in ("امس", "اليوم", "البارحه", "الليله")), t) for t in tokens]
     if any(t in _SAME for t in bare) and "اليوم" in bare:
         return previous
     if "التالي" in bare and "اليوم" in bare:

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Optional, Sequence
 
+import numpy as np
+
 # A pathological "word" (a 10k-character URL) keeps only its first pieces: its tag is read from the first one.
 MAX_WORD_TOKENS = 16
 
@@ -109,6 +111,27 @@ def encode_sentences(
     if preprocess is not None:
         batch = [[preprocess(w) for w in words] for words in batch]
     return [make_windows(tokenizer, p, max_length, stride) for p in tokenize_words(tokenizer, batch)]
+
+
+def pad_id(tokenizer) -> int:
+    """The id padding positions get (0 for tokenizers without a pad token: the attention mask hides them)."""
+    return tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+
+
+def pad_windows(windows: Sequence[Window], pad: int) -> tuple[np.ndarray, np.ndarray]:
+    """``input_ids`` and ``attention_mask`` for a batch of windows, right-padded to the longest with ``pad``.
+
+    >>> pad_windows([Window([5, 6, 7], [None, 0, None], [False, True, False]), Window([5, 7], [None, None],
+    ...              [False, False])], pad=0)[0].tolist()
+    [[5, 6, 7], [5, 7, 0]]
+    """
+    width = max(len(w) for w in windows)
+    ids = np.full((len(windows), width), pad, dtype=np.int64)
+    mask = np.zeros((len(windows), width), dtype=np.int64)
+    for r, w in enumerate(windows):
+        ids[r, : len(w)] = w.input_ids
+        mask[r, : len(w)] = 1
+    return ids, mask
 
 
 def window_labels(window: Window, word_labels: Sequence[int]) -> list[int]:

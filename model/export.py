@@ -63,6 +63,7 @@ table.events th, table.events td { border: 1px solid #d6d6d6; padding: .3rem .5r
 table.events th { background: #f0f0ec; }
 td .ltr { direction: ltr; unicode-bidi: isolate; }
 .none { color: #888; }
+figure.map { margin: 1rem 0; } figure.map figcaption { font-size: .8rem; color: #555; }
 """
 
 
@@ -101,6 +102,30 @@ def _cell(value: object) -> str:
     return html.escape(str(value), quote=False)
 
 
+def _place(mention) -> str:
+    """A location's name, with its point and ACLED geo_precision when it was placed on the map."""
+    geo = getattr(mention, "geo", None)
+    if geo is None or geo.latitude is None:
+        return mention.value
+    return f"{mention.value} ({geo.latitude:.3f}, {geo.longitude:.3f}; p{geo.geo_precision})"
+
+
+def _map(records: Sequence[EventRecord]) -> str:
+    """The records' incident places (each record's first location) as points on a small SVG, if any."""
+    from model.geo.plot import MapPoint, incidents_svg
+
+    points = []
+    for n, r in enumerate(records, start=1):
+        geo = getattr(r.locations[0], "geo", None) if r.locations else None
+        if geo is not None and geo.latitude is not None:
+            points.append(MapPoint(n, geo.latitude, geo.longitude, f"{r.locations[0].value} / {geo.name}",
+                                   geo.geo_precision))
+    if not points:
+        return ""
+    return ('<figure class="map" dir="ltr">' + incidents_svg(points) + "<figcaption>GeoNames points; ● place, "
+            "○ near a town, ◌ province capital (ACLED geo_precision 1/2/3)</figcaption></figure>")
+
+
 def _events_table(records: Sequence[EventRecord]) -> str:
     if not records:
         return '<p class="none">لا أحداث</p>'
@@ -112,7 +137,7 @@ def _events_table(records: Sequence[EventRecord]) -> str:
         if r.date.text:
             date = f"{date} ({r.date.text})" if date else r.date.text
         actors = "; ".join(f"{a.value}" + (f" [{a.role}]" if a.role else "") for a in r.actors)
-        places = "; ".join(m.value for m in r.locations)
+        places = "; ".join(_place(m) for m in r.locations)
         casualties = "; ".join(
             f"{c.text}: {c.status}"
             + (f" {c.count_min}" if c.count_min is not None else "")
@@ -130,9 +155,11 @@ def _events_table(records: Sequence[EventRecord]) -> str:
     return '<table class="events">' + "".join(rows) + "</table>"
 
 
-def render_html(items: Sequence[tuple[str, Sequence[Entity], Sequence[EventRecord]]], title: str) -> str:
+def render_html(items: Sequence[tuple[str, Sequence[Entity], Sequence[EventRecord]]], title: str,
+                intro: str = "", css: str = "") -> str:
     """One self-contained page (no external assets): each report's text with its entities highlighted by type
-    (legend on top, label on hover) and its event records as a table underneath."""
+    (legend on top, label on hover) and its event records as a table underneath. ``intro`` (HTML, e.g. the
+    service's form) goes under the title, ``css`` after the page's own rules."""
     legend = "".join(
         f'<li class="ent-{label}" style="background:{colour}">{label}</li>' for label, colour in LABEL_COLOURS.items()
     )
@@ -141,13 +168,13 @@ def render_html(items: Sequence[tuple[str, Sequence[Entity], Sequence[EventRecor
         sections.append(
             f'<section class="report" id="report-{n}"><h2>{n}</h2>'
             f'<div class="report-text">{highlight(text, entities)}</div>'
-            f"{_events_table(records)}</section>"
+            f"{_events_table(records)}{_map(records)}</section>"
         )
     return (
         '<!DOCTYPE html>\n<html lang="ar" dir="rtl">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{html.escape(title, quote=False)}</title>\n<style>{_CSS.replace('FALLBACK', _FALLBACK_COLOUR)}\n{_entity_css()}\n</style>\n</head>\n"
-        f"<body>\n<h1>{html.escape(title, quote=False)}</h1>\n"
+        f"<title>{html.escape(title, quote=False)}</title>\n<style>{_CSS.replace('FALLBACK', _FALLBACK_COLOUR)}\n{_entity_css()}\n{css}</style>\n</head>\n"
+        f"<body>\n<h1>{html.escape(title, quote=False)}</h1>\n{intro}"
         f'<ul class="legend" aria-label="legend">{legend}</ul>\n'
         + "\n".join(sections)
         + "\n</body>\n</html>\n"

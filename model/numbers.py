@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Optional
 
-from model.arabic import normalise_arabic
+from model.arabic import CONJUNCTIONS, normalise_arabic, proclitic_readings
 
 QUALIFIERS = ("exact", "at_least", "approximately", "at_most", "vague")
 
@@ -109,25 +109,6 @@ def _digits_value(token: str) -> Optional[float]:
     return None
 
 
-def _strip_prefixes(word: str) -> list[str]:
-    """The word and its readings without a glued و/ب/ل/ف and article: "وعشرين" -> عشرين، "بالعشرات" -> عشرات."""
-    out = [word]
-    w = word
-    if len(w) > 2 and w[0] in "وف":
-        w = w[1:]
-        out.append(w)
-    if len(w) > 2 and w[0] in "بلك":
-        if w.startswith("لل"):
-            out.append("ال" + w[2:])
-            w = w[2:]
-        else:
-            w = w[1:]
-        out.append(w)
-    if w.startswith("ال") and len(w) > 3:
-        out.append(w[2:])
-    return out
-
-
 _SIMPLE = {**{k: ("unit", v) for k, v in _UNITS.items()}, **{k: ("ten", 10) for k in _TEN},
            **{k: ("tens", v) for k, v in _TENS.items()}, **{k: ("hundred", 100) for k in _HUNDRED},
            **{k: ("two_hundred", 200) for k in _TWO_HUNDRED}, **{k: ("thousand", 1000) for k in _THOUSAND},
@@ -141,7 +122,8 @@ def _classify(word: str) -> Optional[tuple[str, float]]:
     if word[:1].isdigit():
         value = _digits_value(word)
         return ("digits", value) if value is not None else None
-    for form in _strip_prefixes(word):
+    # a glued و/ب/ل/ف and the article: "وعشرين" -> عشرين، "بالعشرات" -> عشرات
+    for form, _, _ in proclitic_readings(word):
         if form in _TENS_VAGUE:
             return ("vague", 10)
         if form in _HUNDREDS_VAGUE:
@@ -187,7 +169,7 @@ def _matches(word: str, pattern: str, first: bool) -> bool:
     """A qualifier word matches with a glued conjunction on the first word: "ونحو"، "وحوالي"."""
     if word == pattern:
         return True
-    return first and len(word) > len(pattern) and word[0] in "وف" and word[1:] == pattern
+    return first and len(word) > len(pattern) and word[0] in CONJUNCTIONS and word[1:] == pattern
 
 
 class _Reader:
@@ -321,7 +303,7 @@ def parse_count(text: str) -> Count:
     try:
         words, qualifier = _find_qualifiers(_words(text))
         count = _read(words)
-    except Exception:  # noqa: BLE001 - model output can be any string; a figure we cannot read is "unknown"
+    except OverflowError:  # hundreds of digits make an infinite float: a figure we cannot read is "unknown"
         return UNKNOWN
     if count is None:
         return UNKNOWN

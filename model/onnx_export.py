@@ -5,12 +5,14 @@
 project does not install, and the legacy path exports BERT-family encoders exactly), with dynamic batch and
 sequence axes, inputs ``input_ids`` and ``attention_mask`` and the output ``logits``. With ``quantize="int8"``
 the weights of every MatMul/Gather are quantised to signed 8-bit by ONNX Runtime's dynamic quantisation
-(activations are quantised on the fly per batch).
+(activations are quantised on the fly per batch); ``"int8-static"`` calibrates them on training text instead, and
+``keep_fp32`` leaves chosen nodes unquantised (``model.quantize``).
 
 The folder holds ``model.onnx``, the tokenizer, the checkpoint's ``config.json`` (``id2label`` and the
 ``war_ner_*`` keys the predictor reads) and ``onnx_export.json`` (how it was made and how close its logits are to
-torch's). It is written to a temp dir beside ``out_dir`` and renamed into place, so a failed export never leaves
-a half-written folder where a working one was.
+torch's). Nothing is published before that check passes; the folder is then assembled beside ``out_dir`` and
+renamed into place (``model.atomic.atomic_dir``), so a failed export never leaves a half-written folder where a
+working one was.
 """
 from __future__ import annotations
 
@@ -24,6 +26,9 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 import numpy as np
+
+from model.atomic import atomic_dir
+from model.fast_path import weights_fingerprint
 
 # Files copied from the checkpoint besides the tokenizer (which is re-saved through transformers).
 _EXTRA_FILES = ("training_config.yaml", "metrics.json", "README.md", "event_heads.safetensors", "event_heads.json")
@@ -62,19 +67,12 @@ class _Logits:
 
 def _sample_batch(tokenizer, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """Right-padded ids and mask for ``texts`` split into words the way the predictor does it."""
-    from model.encoding import encode_sentences
+    from model.encoding import encode_sentences, pad_id, pad_windows
     from model.words import split_words
 
     windows = [w for wins in encode_sentences(tokenizer, [[w.text for w in split_words(t)] for t in texts], 512, 64)
                for w in wins]
-    width = max(len(w) for w in windows)
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-    ids = np.full((len(windows), width), pad, dtype=np.int64)
-    mask = np.zeros((len(windows), width), dtype=np.int64)
-    for r, w in enumerate(windows):
-        ids[r, : len(w)] = w.input_ids
-        mask[r, : len(w)] = 1
-    return ids, mask
+    return pad_windows(windows, pad_id(tokenizer))
 
 
 def _session(path: Path):
@@ -117,6 +115,27 @@ def _optimize_transformer(src: Path, dst: Path, config: dict) -> bool:
     return True
 
 
+def _quantize(src: Path, dst: Path, method: str, tokenizer, config: dict, *, calibration, calibration_limit: int,
+              **options) -> dict:
+    """``model.quantize.quantize_graph`` with the calibration windows built the way the predictor builds them."""
+    from model.quantize import calibration_texts, calibration_windows, quantize_graph
+
+    windows = None
+    if method == "int8-static" or options.get("smooth") is not None:
+        if calibration is None:
+            raise ValueError("int8-static and smooth need calibration text; pass calibration= a JSONL file "
+                             "(e.g. data/annotations/train.jsonl) or a list of texts")
+        texts = (calibration_texts(calibration, calibration_limit) if isinstance(calibration, (str, os.PathLike))
+                 else list(calibration)[:calibration_limit])
+        max_length = min(int(config.get("war_ner_max_length", 256)), int(config.get("max_position_embeddings", 514)) - 2)
+        stride = min(int(config.get("war_ner_stride", 64)), max_length // 2 - 1)
+        # the histogram calibrators stack every run's tensors: they need windows of one shape
+        histogram = method == "int8-static" and options.get("calibrate_method", "minmax") != "minmax"
+        packed = min(128, max_length) if histogram else None
+        windows = calibration_windows(tokenizer, texts, max_length, stride, packed=packed)
+    return quantize_graph(src, dst, method=method, calibration=windows, **options)
+
+
 def export_onnx(
     model_dir: str | os.PathLike,
     out_dir: str | os.PathLike,
@@ -126,6 +145,11 @@ def export_onnx(
     optimize: bool = False,
     per_channel: bool = True,
     reduce_range: bool = False,
+    keep_fp32: Sequence[str] = (),
+    smooth: Optional[float] = None,
+    calibration: Optional[str | os.PathLike | Sequence[str]] = None,
+    calibration_limit: int = 400,
+    calibrate_method: str = "minmax",
     sample_texts: Sequence[str] = SAMPLE_TEXTS,
 ) -> Path:
     """Export the checkpoint in ``model_dir`` to an ONNX folder ``out_dir`` (replaced atomically); return it.
@@ -136,9 +160,18 @@ def export_onnx(
     AVX-512 VNNI CPU the plain graph (which the session still fuses at load) ran faster for e5-small: fp32 465 vs
     488 ms, int8 240 vs 289 ms on the same 52 sentences. After writing, the ONNX logits are compared with torch's on
     ``sample_texts``; an fp32 export whose logits differ by more than ``FP32_TOLERANCE`` raises ``RuntimeError``.
+
+    ``quantize="int8-static"`` fixes the activation ranges beforehand from the windows of ``calibration`` (an
+    annotation JSONL file, e.g. ``data/annotations/train.jsonl``, or a list of texts; its first
+    ``calibration_limit`` sentences; ``calibrate_method`` minmax, percentile or entropy). ``smooth``: SmoothQuant's
+    alpha (activation outliers moved into the weights first, peaks read from ``calibration``). ``keep_fp32``:
+    regular expressions over node names left unquantised (``model.quantize``). ``onnx_export.json`` records a fingerprint
+    of the source weights, so a checkpoint's own ``onnx-int8/`` is used by ``Predictor`` only while it is current.
     """
-    if quantize not in (None, "int8"):
-        raise ValueError(f"quantize={quantize!r}; expected None or 'int8'")
+    from model.quantize import METHODS
+
+    if quantize not in (None, *METHODS):
+        raise ValueError(f"quantize={quantize!r}; expected None or one of {', '.join(METHODS)}")
     model_dir, out_dir = Path(model_dir), Path(out_dir)
     if not (model_dir / "config.json").exists():
         raise FileNotFoundError(f"{model_dir}: no config.json; expected a checkpoint folder written by `war-ner train`")
@@ -162,8 +195,6 @@ def export_onnx(
         got = wrapper(torch.from_numpy(ids), torch.from_numpy(mask))
         reference = (got[0] if heads else got).float().numpy()
 
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{out_dir.name}-", dir=out_dir.parent))
     scratch = Path(tempfile.mkdtemp(prefix="war-ner-onnx-"))
     try:
         fp32 = scratch / "fp32.onnx"
@@ -185,25 +216,14 @@ def export_onnx(
             optimized = _optimize_transformer(current, opt_path, config)
             if optimized:
                 current = opt_path
-        final = tmp / "model.onnx"
-        if quantize == "int8":
-            from onnxruntime.quantization import QuantType, quantize_dynamic
-
-            import onnx
-
-            # Fused contrib ops (Attention, SkipLayerNormalization) carry no inferred output types: say they are
-            # float. Only MatMuls against constant weights are quantised (activation x activation stays fp32).
-            quantize_dynamic(str(current), str(final), weight_type=QuantType.QInt8, per_channel=per_channel,
-                             reduce_range=reduce_range,
-                             extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT, "MatMulConstBOnly": True})
-        else:
-            shutil.copyfile(current, final)
-
-        tokenizer.save_pretrained(tmp)
-        shutil.copyfile(model_dir / "config.json", tmp / "config.json")
-        for name in _EXTRA_FILES:
-            if (model_dir / name).exists():
-                shutil.copyfile(model_dir / name, tmp / name)
+        final = current
+        quantization = None
+        if quantize:
+            final = scratch / "model.onnx"
+            quantization = _quantize(current, final, quantize, tokenizer, config, per_channel=per_channel,
+                                     reduce_range=reduce_range, keep_fp32=keep_fp32, smooth=smooth,
+                                     calibration=calibration,
+                                     calibration_limit=calibration_limit, calibrate_method=calibrate_method)
 
         check = _compare(_session(final), ids, mask, reference)
         if quantize is None and not check["max_abs_diff"] <= FP32_TOLERANCE:
@@ -217,24 +237,25 @@ def export_onnx(
             "transformer_optimizations": optimized,
             "per_channel": per_channel if quantize else None,
             "reduce_range": reduce_range if quantize else None,
+            "quantization": quantization,
+            "source_weights": weights_fingerprint(model_dir),
             "torch": torch.__version__,
             "onnxruntime": __import__("onnxruntime").__version__,
             "model_bytes": final.stat().st_size,
             "verify_vs_torch": check,
             "seconds": round(time.perf_counter() - started, 2),
         }
-        (tmp / "onnx_export.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
-        old = None
-        if out_dir.exists():
-            old = out_dir.parent / f".old-{out_dir.name}-{os.getpid()}"
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(out_dir, old)
-        os.replace(tmp, out_dir)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+
+        def write(tmp: Path) -> None:
+            shutil.move(final, tmp / "model.onnx")
+            tokenizer.save_pretrained(tmp)
+            shutil.copyfile(model_dir / "config.json", tmp / "config.json")
+            for name in _EXTRA_FILES:
+                if (model_dir / name).exists():
+                    shutil.copyfile(model_dir / name, tmp / name)
+            (tmp / "onnx_export.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
+
+        atomic_dir(out_dir, write)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return out_dir

@@ -3,23 +3,34 @@
 Texts are split into sentences and words (the corpus word rule), every window of every sentence is batched by
 length through the token classifier, and each word takes the tag of its first sub-word from the window where it
 has the most context. Works on any of our checkpoints and on any Hugging Face token-classification folder with
-BIO labels; a folder holding ``model.onnx`` runs on ONNX Runtime instead of torch.
+BIO labels; a folder holding ``model.onnx`` runs on ONNX Runtime instead of torch, and so does a checkpoint folder
+holding its own int8 export in ``onnx-int8/`` (``model.fast_path``) unless ``engine="torch"`` is asked for.
 """
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from model.encoding import Window, arabert_preprocessor, best_window_positions, encode_sentences
+from model.encoding import (
+    Window,
+    arabert_preprocessor,
+    best_window_positions,
+    encode_sentences,
+    pad_id,
+    pad_windows,
+)
+from model.errors import InputError
 from model.event_heads import EventHeads, HeadOutputs, apply_heads
 from model.spans import Entity, bio_to_spans, enforce_span_edges
 from model.words import Word, split_sentences, split_words
 
 DEFAULT_MAX_LENGTH = 256
 DEFAULT_STRIDE = 64
+ENGINES = ("auto", "torch", "onnx")
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:
@@ -30,6 +41,8 @@ def _softmax(x: np.ndarray) -> np.ndarray:
 
 class _TorchRunner:
     """Runs an in-memory transformers token classifier (eval mode, no gradients)."""
+
+    engine = "torch"
 
     def __init__(self, model, device: Optional[str] = None):
         import torch
@@ -54,6 +67,31 @@ class _TorchRunner:
             self.model.train()
         logits = out.logits.float().cpu().numpy()
         return (logits, out.hidden_states[-1].float().cpu().numpy()) if hidden else logits
+
+
+def _resolve_engine(model_dir: Path, engine: str) -> Path:
+    """The folder to load for ``engine``: ``model_dir`` itself, or its fast-path export."""
+    from model.fast_path import FAST_PATH_DIR, fast_path
+
+    if engine not in ENGINES:
+        raise InputError(f"engine {engine!r} (from the argument or $WAR_NER_ENGINE)",
+                         expected=f"one of {', '.join(ENGINES)}", fix="e.g. WAR_NER_ENGINE=torch to force torch")
+    if (model_dir / "model.onnx").exists():
+        if engine == "torch":
+            raise InputError("is an ONNX export, which torch cannot run", where=str(model_dir),
+                             expected="a checkpoint folder with model.safetensors for the torch engine",
+                             fix="pass the checkpoint it was exported from, or drop the torch engine")
+        return model_dir
+    if engine == "torch":
+        return model_dir
+    fast = fast_path(model_dir)
+    if fast is not None:
+        return fast
+    if engine == "onnx":
+        raise InputError(f"holds neither model.onnx nor an up-to-date {FAST_PATH_DIR}/ export", where=str(model_dir),
+                         expected="an ONNX folder for the onnx engine",
+                         fix=f"war-ner export-onnx --model {model_dir} --quantize int8 --out {model_dir / FAST_PATH_DIR}")
+    return model_dir
 
 
 def _load_torch(model_dir: Path, device: Optional[str], num_threads: Optional[int]) -> _TorchRunner:
@@ -89,6 +127,8 @@ def _onnx_tokenizer(model_dir: Path):
 
 
 class _OnnxRunner:
+    engine = "onnx"
+
     def __init__(self, model_dir: Path, num_threads: Optional[int]):
         import onnxruntime as ort
 
@@ -135,7 +175,9 @@ class Predictor:
         self.stride = stride
         self.batch_size = batch_size
         self.preprocess = preprocess
-        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+        self.pad_id = pad_id(tokenizer)
+        self.engine = getattr(runner, "engine", "custom")
+        self.model_dir: Optional[Path] = None
 
     @classmethod
     def from_pretrained(
@@ -147,14 +189,23 @@ class Predictor:
         max_length: Optional[int] = None,
         stride: Optional[int] = None,
         num_threads: Optional[int] = None,
+        engine: Optional[str] = None,
     ) -> "Predictor":
-        """Load a checkpoint folder (ours, any HF token-classification folder, or our ONNX export)."""
+        """Load a checkpoint folder (ours, any HF token-classification folder, or our ONNX export).
+
+        ``engine``: ``"auto"`` runs ONNX Runtime for an ONNX folder and for a checkpoint holding an up-to-date
+        ``onnx-int8/`` export (the fast path), torch otherwise; ``"torch"`` forces torch on a checkpoint;
+        ``"onnx"`` requires an ONNX folder or the fast path. Unset, it is ``$WAR_NER_ENGINE`` or ``"auto"``: the
+        variable reaches every process a command starts (``war-ner extract --workers N``), a flag would not.
+        ``predictor.engine`` and ``predictor.model_dir`` say what was loaded.
+        """
         model_dir = Path(model_dir)
         if not (model_dir / "config.json").exists():
             raise FileNotFoundError(
                 f"{model_dir}: no config.json; expected a checkpoint folder written by `war-ner train` "
                 "or `war-ner export-onnx` (or any transformers token-classification folder)"
             )
+        model_dir = _resolve_engine(model_dir, engine or os.environ.get("WAR_NER_ENGINE") or "auto")
         config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
         onnx = (model_dir / "model.onnx").exists()
         tokenizer = _onnx_tokenizer(model_dir) if onnx else None
@@ -175,8 +226,10 @@ class Predictor:
         stride = min(stride, max_length // 2 - 1)
         prep = config.get("war_ner_preprocess")
         preprocess = arabert_preprocessor(prep.split(":", 1)[1]) if prep and prep.startswith("arabert:") else None
-        return cls(tokenizer, runner, runner.id2label, max_length, stride, batch_size, preprocess,
-                   EventHeads.load(model_dir))
+        predictor = cls(tokenizer, runner, runner.id2label, max_length, stride, batch_size, preprocess,
+                        EventHeads.load(model_dir))
+        predictor.model_dir = model_dir
+        return predictor
 
     @classmethod
     def from_model(cls, model, tokenizer, *, max_length: int = DEFAULT_MAX_LENGTH, stride: int = DEFAULT_STRIDE,
@@ -185,33 +238,29 @@ class Predictor:
         runner = _TorchRunner(model)
         return cls(tokenizer, runner, runner.id2label, max_length, stride, batch_size, preprocess)
 
-    def _run_windows(self, windows: Sequence[Window], hidden: bool = False) -> list[tuple]:
-        """(label ids, probabilities[, hidden states]) per position for every window, batched by length."""
+    def _run_windows(self, windows: Sequence[Window], hidden: bool = False, full: bool = False) -> list[tuple]:
+        """(label ids, probabilities[, hidden states][, every label's probability]) per position for every window,
+        batched by length."""
         results: list = [None] * len(windows)
         order = sorted(range(len(windows)), key=lambda i: len(windows[i]))
         for b in range(0, len(order), self.batch_size):
             chunk = order[b : b + self.batch_size]
-            width = max(len(windows[i]) for i in chunk)
-            ids = np.full((len(chunk), width), self.pad_id, dtype=np.int64)
-            mask = np.zeros((len(chunk), width), dtype=np.int64)
-            for r, i in enumerate(chunk):
-                n = len(windows[i])
-                ids[r, :n] = windows[i].input_ids
-                mask[r, :n] = 1
+            ids, mask = pad_windows([windows[i] for i in chunk], self.pad_id)
             got = self.runner(ids, mask, hidden=True) if hidden else (self.runner(ids, mask), None)
             probs = _softmax(got[0].astype(np.float32))
             best = probs.argmax(-1)
             for r, i in enumerate(chunk):
                 n = len(windows[i])
                 results[i] = (best[r, :n], probs[r, np.arange(n), best[r, :n]]) + (
-                    (got[1][r, :n].astype(np.float32),) if hidden else ())
+                    (got[1][r, :n].astype(np.float32),) if hidden else ()) + ((probs[r, :n],) if full else ())
         return results
 
-    def _analyse(self, sentences: Sequence[Sequence[str]], hidden: bool = False) -> list[tuple]:
-        """Per sentence: (tags, scores) and, with ``hidden``, (sentence vector, one vector per word)."""
+    def _analyse(self, sentences: Sequence[Sequence[str]], hidden: bool = False, full: bool = False) -> list[tuple]:
+        """Per sentence: (tags, scores), with ``hidden`` (sentence vector, one vector per word), and with ``full``
+        each word's distribution over all labels (a words x labels array)."""
         per_sentence = encode_sentences(self.tokenizer, sentences, self.max_length, self.stride, self.preprocess)
         flat = [w for wins in per_sentence for w in wins]
-        outputs = self._run_windows(flat, hidden)
+        outputs = self._run_windows(flat, hidden, full)
         out = []
         k = 0
         for words, wins in zip(sentences, per_sentence):
@@ -219,23 +268,44 @@ class Predictor:
             k += len(wins)
             tags, scores = ["O"] * len(words), [1.0] * len(words)
             vectors: list = [None] * len(words)
+            if full:  # a word no window reaches keeps what its tag says: "O" with probability 1
+                dists = np.zeros((len(words), len(self.id2label)), dtype=np.float32)
+                dists[:, next((i for i, t in self.id2label.items() if t == "O"), 0)] = 1.0
             for w, (win, pos) in best_window_positions(wins).items():
                 label_ids, probs = mine[win][:2]
                 tags[w] = self.id2label[int(label_ids[pos])]
                 scores[w] = float(probs[pos])
                 if hidden:
                     vectors[w] = mine[win][2][pos]
+                if full:
+                    dists[w] = mine[win][-1][pos]
             row: tuple = (enforce_span_edges(words, tags), scores)
             if hidden:
                 # the heads were trained on the mean over each window's positions (special tokens included)
                 pooled = np.mean([m[2].mean(axis=0) for m in mine], axis=0) if mine else None
                 row += (pooled, vectors)
+            if full:
+                row += (dists,)
             out.append(row)
         return out
+
+    def windows(self, text: str) -> list[Window]:
+        """The model inputs ``text`` becomes (its sentences' windows, in order): what one report costs."""
+        units = self._units(text)
+        per_sentence = encode_sentences(self.tokenizer, [[w.text for w in u] for u in units], self.max_length,
+                                        self.stride, self.preprocess)
+        return [w for wins in per_sentence for w in wins]
 
     def predict_word_tags(self, sentences: Sequence[Sequence[str]]) -> list[tuple[list[str], list[float]]]:
         """Tags and scores for pre-split sentences (one tag per word)."""
         return [row[:2] for row in self._analyse(sentences)]
+
+    def predict_word_distributions(self, sentences: Sequence[Sequence[str]]
+                                   ) -> list[tuple[list[str], list[float], np.ndarray]]:
+        """``predict_word_tags`` in the same pass, plus each word's probability of every label (a words x labels
+        array; column ``i`` is ``self.id2label[i]``), taken before span edges are enforced: what uncertainty
+        scores (``war-ner suggest``) read."""
+        return [(row[0], row[1], row[2]) for row in self._analyse(sentences, full=True)]
 
     def _units(self, text: str) -> list[list[Word]]:
         units = []

@@ -5,13 +5,13 @@ import json
 
 import pytest
 
-from model.arabic import normalise_arabic
+from model.arabic import normalise_arabic, proclitic_readings, strip_clitics
 from model.aliases import (
     ALIASES_PATH,
+    bare_name,
     canonical_actor,
     canonical_location,
     lookup_location,
-    strip_clitics,
     table_size,
 )
 
@@ -135,6 +135,36 @@ def test_location_entries_carry_a_country() -> None:
 )
 def test_strip_clitics(surface: str, expected: str) -> None:
     assert strip_clitics(surface) == expected
+    assert bare_name(surface) == expected  # the table's words only add places a preposition may stand before
+
+
+@pytest.mark.parametrize(
+    "surface,alone,bare",
+    [
+        ("بمدينة الرقة", "بمدينة الرقة", "مدينة الرقة"),  # a head noun licenses the ب
+        ("فبمدينة الرقة", "فبمدينة الرقة", "مدينة الرقة"),
+        ("لقوات النظام", "لقوات النظام", "قوات النظام"),
+        ("وبعشيقة", "بعشيقة", "بعشيقة"),  # the و comes off either way; بعشيقة is a name, its ب stays
+    ],
+)
+def test_the_name_vocabulary_licenses_a_preposition(surface: str, alone: str, bare: str) -> None:
+    assert strip_clitics(surface) == alone  # no vocabulary: ب/ل/ف come off only before the article
+    assert bare_name(surface) == bare
+
+
+@pytest.mark.parametrize(
+    "word,stems",
+    [
+        ("وبالعشرات", ["وبالعشرات", "بالعشرات", "العشرات", "عشرات"]),
+        ("للقوات", ["للقوات", "القوات", "قوات"]),
+        ("فالتنظيم", ["فالتنظيم", "التنظيم", "تنظيم"]),
+        ("بر", ["بر"]),  # too short to lose a letter
+        ("و4", ["و4", "4"]),  # unless a figure follows
+        ("لله", ["لله"]),  # لل needs two letters after it
+    ],
+)
+def test_proclitic_readings(word: str, stems: list[str]) -> None:
+    assert [r.stem for r in proclitic_readings(word)] == stems
 
 
 def test_normalise_arabic() -> None:

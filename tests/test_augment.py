@@ -28,11 +28,12 @@ def corpus_docs():
 
 
 def test_swapped_records_are_exact_and_keep_their_context(corpus_docs):
-    from train.augment import DEFAULT_TYPES, mention_pool, swap_entities, swappable
+    from train.augment import mention_pool, swap_entities, swappable
+    from train.config import AUGMENT_TYPES
     from train.data import to_example
 
     originals = {d.id: d for d in corpus_docs}
-    pool = mention_pool(corpus_docs, DEFAULT_TYPES)
+    pool = mention_pool(corpus_docs, AUGMENT_TYPES)
     new = swap_entities(corpus_docs, copies=2, seed=7)
     assert len(new) > len(corpus_docs)  # two copies of (almost) every sentence with a swappable mention
     for doc in new:
@@ -44,7 +45,7 @@ def test_swapped_records_are_exact_and_keep_their_context(corpus_docs):
         changed = 0
         for e, old in zip(doc.entities, sorted(src.entities, key=lambda x: x.start)):
             assert doc.text[e.start:e.end] == e.text
-            if e.label in DEFAULT_TYPES and swappable(old.text):
+            if e.label in AUGMENT_TYPES and swappable(old.text):
                 assert e.text in pool[e.label]
                 changed += e.text != old.text
             else:

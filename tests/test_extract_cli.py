@@ -9,8 +9,6 @@ import subprocess
 import sys
 from html.parser import HTMLParser
 
-import pytest
-
 from tests.conftest import REPO
 
 REPORT = ("قصفت طائرات التحالف الدولي مواقع في مدينة الرقة فجر اليوم، ما أدى إلى مقتل 12 عنصراً من تنظيم "
@@ -46,6 +44,7 @@ def test_extract_in_all_three_formats(tiny_checkpoint, tmp_path):
     r = _war_ner("extract", "--model", str(tiny_checkpoint), "--date", "2019-03-12", "--format", "jsonl",
                  str(report))
     records = [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
+    assert records, "the tiny model memorised these sentences: the strike and the capture must come out"
     for rec in records:
         _check_record(rec, REPORT)
         assert rec["source_id"] == "raqqa"
@@ -60,7 +59,7 @@ def test_extract_in_all_three_formats(tiny_checkpoint, tmp_path):
     out_html = tmp_path / "events.html"
     _war_ner("extract", "--model", str(tiny_checkpoint), "--format", "html", "--out", str(out_html), str(report))
     page = out_html.read_text(encoding="utf-8")
-    assert 'dir="rtl"' in page and "<table" in page or "لا أحداث" in page
+    assert 'dir="rtl"' in page and '<table class="events">' in page and "لا أحداث" not in page
 
     class Text(HTMLParser):
         def __init__(self):
@@ -80,10 +79,13 @@ def test_extract_reads_jsonl_and_stdin(tiny_checkpoint, tmp_path):
     data.write_text(json.dumps({"id": "r1", "date": "2019-03-12", "text": REPORT}, ensure_ascii=False) + "\n",
                     encoding="utf-8")
     r = _war_ner("extract", "--model", str(tiny_checkpoint), str(data))
-    assert all(json.loads(l)["source_id"] == "r1" for l in r.stdout.splitlines())
+    from_jsonl = [json.loads(l) for l in r.stdout.splitlines()]
+    assert from_jsonl and all(rec["source_id"] == "r1" for rec in from_jsonl)
     r = _war_ner("extract", "--model", str(tiny_checkpoint), "-", stdin=REPORT)
-    for line in r.stdout.splitlines():
-        _check_record(json.loads(line), REPORT)
+    from_stdin = [json.loads(l) for l in r.stdout.splitlines()]
+    assert len(from_stdin) == len(from_jsonl)
+    for rec in from_stdin:
+        _check_record(rec, REPORT)
 
 
 def test_events_from_gold_entities_carry_the_line_id(tiny_corpus):

@@ -306,14 +306,14 @@ def test_markup_to_jsonl_writes_nothing_on_problems(tmp_path, bad):
     before = {"train.jsonl": "OLD TRAIN\n", "dev.jsonl": "OLD DEV\n"}
     for name, content in before.items():
         write(out / name, content)
-    with pytest.raises(ValueError, match=r"^[12] problem\(s\); nothing written:\n.*two\.txt:4 t-bad-1: "):
+    with pytest.raises(ValueError, match=r"^.*two\.txt:4 t-bad-1: .*\(nothing was written\)$"):
         markup_to_jsonl([src], out)
     assert {p.name: p.read_text(encoding="utf-8") for p in out.iterdir()} == before
 
 
 def test_markup_to_jsonl_new_out_dir_not_created_on_problems(tmp_path):
     f = write(tmp_path / "x.txt", "جملة قبل الترويسة.\n")
-    with pytest.raises(ValueError, match="nothing written"):
+    with pytest.raises(ValueError, match="nothing was written"):
         markup_to_jsonl([f], tmp_path / "out")
     assert not (tmp_path / "out").exists()
 
@@ -332,6 +332,7 @@ def test_cli_markup(tmp_path, capsys):
     (out / "train.jsonl").write_text("KEEP\n", encoding="utf-8")
     assert main(["markup", str(src), "--out-dir", str(out)]) == 2
     err = capsys.readouterr().err
-    assert "war-ner markup: error: 2 problem(s); nothing written" in err  # parse + validator
-    assert "b.txt:4 z-1: unknown label 'ARMY'" in err
+    # one line: the first problem, how many more (parse + validator) and the command that lists them
+    assert err.startswith(f"war-ner markup: error: {src / 'b.txt'}:4 z-1: unknown label 'ARMY'") and err.count("\n") == 1
+    assert "(and 1 more problem(s): `war-ner markup --check " in err and err.endswith("(nothing was written)\n")
     assert (out / "train.jsonl").read_text(encoding="utf-8") == "KEEP\n"

@@ -153,3 +153,18 @@ def test_digits_round_trip(n: int) -> None:
     assert parse_count(str(n)) == Count(n, n, "exact")
     arabic_indic = str(n).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
     assert parse_count(arabic_indic) == Count(n, n, "exact")
+
+
+@pytest.mark.parametrize("text", ["9" * 400, "9" * 400 + " ألف", "٩" * 400 + " مليون"])
+def test_a_figure_past_the_float_range_is_unknown(text: str) -> None:
+    assert parse_count(text) == Count(None, None, "vague")
+
+
+@pytest.mark.parametrize("word,expected", [
+    ("وعشرين", Count(20, 20, "exact")),
+    ("وخمسة", Count(5, 5, "exact")),
+    ("بالعشرات", Count(20, 99, "vague")),
+    ("للعشرات", Count(20, 99, "vague")),
+])
+def test_glued_proclitics_come_off_number_words(word: str, expected: Count) -> None:
+    assert parse_count(word) == expected

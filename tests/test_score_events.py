@@ -119,9 +119,9 @@ def test_cli_evaluate_events_usage_errors_and_output(tmp_path, capsys):
     markup_to_jsonl([src], tmp_path / "d")
     data = str(tmp_path / "d" / "test.jsonl")
     assert main(["evaluate-events", data]) == 2
-    assert "give --model DIR" in capsys.readouterr().err
+    assert "neither --model nor --gold-entities; expected --model DIR" in capsys.readouterr().err
     assert main(["evaluate-events", "--gold-entities", "--incidents", str(tmp_path / "nope.jsonl"), data]) == 2
-    assert "no incident layer" in capsys.readouterr().err
+    assert "nope.jsonl: no such file; expected a UTF-8 JSONL incident layer" in capsys.readouterr().err
     out = tmp_path / "ev.json"
     assert main(["evaluate-events", "--gold-entities", "--out", str(out), data]) == 0
     metrics = json.loads(out.read_text(encoding="utf-8"))

@@ -137,8 +137,7 @@ def test_cli_stats_bad_corpus(tmp_path, capsys):
     (tmp_path / "train.jsonl").write_text("{broken\n", encoding="utf-8")
     assert main(["stats", str(tmp_path)]) == 2
     err = capsys.readouterr().err
-    assert "war-ner stats: error: 1 problem(s) in the corpus; run `war-ner validate` on it" in err
-    assert f"{tmp_path / 'train.jsonl'}:1: invalid JSON" in err
+    assert err.startswith(f"war-ner stats: error: {tmp_path / 'train.jsonl'}:1: invalid JSON") and err.count("\n") == 1
 
 
 def test_phenomena_counts():

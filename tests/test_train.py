@@ -68,6 +68,10 @@ def test_cli_train_then_evaluate(tiny_corpus, tmp_path):
     r = _run(WAR_NER + ["train", str(TINY)] + corpus_overrides(tiny_corpus, out) + ["--train.epochs=2"])
     assert r.returncode == 0, r.stderr[-3000:]
     assert json.loads(r.stdout.strip().splitlines()[-1])["checkpoint"].endswith("model")
+    # accelerate's per-save lines go to the run's log file, not to the console
+    log = (out / "train.log").read_text(encoding="utf-8")
+    assert "Saving current state to" in log and "dev F1" in log
+    assert "Saving current state" not in r.stderr and "dev F1" in r.stderr
     m = tmp_path / "m.json"
     r = _run(WAR_NER + ["evaluate", "--model", str(out / "model"), "--out", str(m), str(tiny_corpus / "test.jsonl")])
     assert r.returncode == 0, r.stderr[-3000:]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from model.errors import InputError, MissingInput
 from train.cli import main
 from train.corpus import Document, Problem, parse_record, read_jsonl
 from train.validate import check_corpus, check_document, validate_paths
@@ -397,25 +398,25 @@ def test_check_document_without_meta():
 # ---------------------------------------------------------------- file rules
 
 
+# A path that is not a corpus at all is an input error (exit 2), not a corpus with problems (exit 1).
 def test_non_utf8_file(tmp_path):
     f = tmp_path / "train.jsonl"
     f.write_bytes(json.dumps(record(), ensure_ascii=False).encode("cp1256") + b"\n")
-    problems = [str(p) for p in validate_paths([tmp_path])]
-    assert len(problems) == 1
-    assert re.match(re.escape(f"{f}:1: not UTF-8 (") + r".* at byte \d+\); save it as UTF-8$", problems[0])
+    with pytest.raises(InputError, match=re.escape(f"{f}: not UTF-8 text (byte 0x") + r"[0-9a-f]{2} at offset \d+\); "
+                       "expected a UTF-8 JSONL corpus file"):
+        validate_paths([tmp_path])
 
 
 def test_no_jsonl_found(tmp_path):
     (tmp_path / "notes.txt").write_text("لا شيء", encoding="utf-8")
-    problems = validate_paths([tmp_path])
-    assert [str(p) for p in problems] == [f"{tmp_path}: no *.jsonl file found; expected corpus files"]
+    with pytest.raises(InputError, match=re.escape(f"{tmp_path}: a folder with no *.jsonl file; expected a JSONL")):
+        validate_paths([tmp_path])
 
 
 def test_missing_file(tmp_path):
     missing = tmp_path / "nope.jsonl"
-    assert [str(p) for p in validate_paths([missing])] == [
-        f"{missing}: no such file; expected a JSONL corpus file or a directory"
-    ]
+    with pytest.raises(MissingInput, match=re.escape(f"{missing}: no such file; expected a UTF-8 JSONL corpus file")):
+        validate_paths([missing])
 
 
 def test_every_problem_has_a_location(tmp_path):
@@ -483,9 +484,9 @@ def test_cli_validate_any_labels(tmp_path, capsys):
 
 
 def test_cli_validate_empty_dir(tmp_path, capsys):
-    assert main(["validate", str(tmp_path)]) == 1
-    out, _ = capsys.readouterr()
-    assert out.strip() == f"{tmp_path}: no *.jsonl file found; expected corpus files"
+    assert main(["validate", str(tmp_path)]) == 2  # nothing to check: an input error, not problems found
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith(f"war-ner validate: error: {tmp_path}: a folder with no *.jsonl file")
 
 
 def test_cli_validate_subprocess(tmp_path):

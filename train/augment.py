@@ -19,28 +19,26 @@ from __future__ import annotations
 
 import random
 import re
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 
+from model.arabic import clitic_reading, normalise_arabic
 from model.spans import Entity, spans_to_bio
 from model.words import split_words
+from train.config import AUGMENT_TYPES, RunConfig
 from train.corpus import Document
-
-if TYPE_CHECKING:
-    from train.config import RunConfig
-
-DEFAULT_TYPES = ("FACTION", "LOCATION", "OPERATION", "DATE")
-# و/ف/ب/ك/ل before the article, لل, or a leading و: a conjunction or preposition written onto the mention. The
-# bare و also catches a few names that begin with the letter (وادي): those just stay as they are.
-_PROCLITIC = re.compile(r"^(?:[وفبكل]ال|لل|و)")
 
 
 def swappable(mention: str) -> bool:
-    """Whether a mention can be swapped: it does not start with a proclitic.
+    """Whether a mention can be swapped: its first word carries no proclitic (``model.arabic.clitic_reading``: و
+    unless the word starts with it, ف/ب/ل/ك before the article, لل).
 
     >>> [swappable(m) for m in ("الجيش العراقي", "والجيش العراقي", "بالموصل", "للقوات", "بلدة كفرنبل", "ودير الزور")]
     [True, False, False, False, True, False]
+    >>> [swappable(m) for m in ("و38", "وادي الشاي", "ولاية هلمند", "ود مدني")]
+    [False, True, True, True]
     """
-    return not _PROCLITIC.match(mention)
+    words = mention.split(None, 1)
+    return not words or clitic_reading(normalise_arabic(words[0])) is None
 
 
 def mention_pool(docs: Sequence[Document], types: Sequence[str]) -> dict[str, list[str]]:
@@ -94,7 +92,7 @@ def _rewritten(doc: Document, text: str, entities: list[Entity], kind: str, suff
 
 
 def swap_entities(
-    docs: Sequence[Document], copies: int, seed: int, types: Sequence[str] = DEFAULT_TYPES
+    docs: Sequence[Document], copies: int, seed: int, types: Sequence[str] = AUGMENT_TYPES
 ) -> list[Document]:
     """``copies`` entity-swapped variants of every sentence in ``docs`` that has a mention of ``types``.
 

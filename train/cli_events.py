@@ -1,52 +1,15 @@
-"""CLI commands on the inference side: ``extract``, ``events``, ``export-onnx``, ``bench``."""
+"""CLI commands on the inference side: ``events``, ``export-onnx``, ``bench`` (``extract``: ``cli_extract``)."""
 from __future__ import annotations
 
 import contextlib
 import io
 import json
-import os
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Optional, Sequence
 
-
-@dataclass
-class Report:
-    """One input report: its text, where it came from, and its date when the input gives one."""
-
-    id: str
-    text: str
-    date: Optional[str] = None
-    entities: list = field(default_factory=list)
-
-
-def read_inputs(paths: Sequence[str], default_date: Optional[str] = None) -> list[Report]:
-    """``.txt`` files (one report each), ``.jsonl`` files (``text``, optional ``id``, ``date``), or ``-`` (stdin)."""
-    reports: list[Report] = []
-    for p in paths:
-        if p == "-":
-            reports.append(Report("stdin", sys.stdin.read(), default_date))
-            continue
-        path = Path(p)
-        if not path.exists():
-            raise FileNotFoundError(f"{path}: no such file; expected a .txt report, a .jsonl file or -")
-        if path.suffix.lower() == ".jsonl":
-            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-                if not line.strip():
-                    continue
-                try:
-                    raw = json.loads(line)
-                except ValueError as exc:
-                    raise ValueError(f"{path}:{n}: invalid JSON ({exc}); expected one object per line") from None
-                if not isinstance(raw, dict) or not isinstance(raw.get("text"), str):
-                    raise ValueError(f"{path}:{n}: expected an object with a string field 'text'")
-                meta = raw.get("meta") if isinstance(raw.get("meta"), dict) else {}
-                reports.append(Report(str(raw.get("id", f"{path.stem}-{n}")), raw["text"],
-                                      raw.get("date") or meta.get("date") or default_date))
-        else:
-            reports.append(Report(path.stem, path.read_text(encoding="utf-8"), default_date))
-    return reports
+from model.atomic import atomic_open, check_target
+from model.reports import Report
 
 
 @contextlib.contextmanager
@@ -55,15 +18,8 @@ def _output(out: Optional[str]) -> Iterator[io.TextIOBase]:
     if not out:
         yield sys.stdout
         return
-    path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.name}.tmp"
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            yield fh
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_open(out, newline="") as fh:
+        yield fh
 
 
 def write_records(reports: Sequence[Report], records: Sequence[list], fmt: str, out: Optional[str]) -> int:
@@ -82,21 +38,6 @@ def write_records(reports: Sequence[Report], records: Sequence[list], fmt: str, 
     return len(flat)
 
 
-def extract(model_dir: str, inputs: Sequence[str], *, date: Optional[str] = None, fmt: str = "jsonl",
-            out: Optional[str] = None, batch_size: int = 32) -> int:
-    """Predict entities in every input report, build event records (with the checkpoint's event heads when it
-    has them), write them; return the record count."""
-    from model.predictor import Predictor
-
-    reports = read_inputs(inputs, date)
-    predictor = Predictor.from_pretrained(model_dir, batch_size=batch_size)
-    records = []
-    for rep in reports:
-        rep.entities, recs = predictor.extract_all(rep.text, rep.date, rep.id)
-        records.append(recs)
-    return write_records(reports, records, fmt, out)
-
-
 def events_from_gold(paths: Sequence[str], *, fmt: str = "jsonl", out: Optional[str] = None) -> int:
     """Event records from the entities already in annotation files (no model): the rules on gold input."""
     from model.events import build_events
@@ -107,19 +48,20 @@ def events_from_gold(paths: Sequence[str], *, fmt: str = "jsonl", out: Optional[
     return write_records(reports, records, fmt, out)
 
 
-def _extract(args) -> int:
-    n = extract(args.model, args.inputs, date=args.date, fmt=args.format, out=args.out, batch_size=args.batch_size)
-    print(f"{n} event record(s)", file=sys.stderr)
-    return 0
-
-
 def _events(args) -> int:
+    if args.out:
+        check_target(args.out)
+    gold_fields = None
+    if args.casualty_fields:  # read first: a bad layer must not leave the records written and then fail
+        from train.event_eval import read_casualty_fields
+
+        gold_fields = read_casualty_fields(args.casualty_fields)
     n = events_from_gold(args.inputs, fmt=args.format, out=args.out)
     print(f"{n} event record(s)", file=sys.stderr)
-    if args.casualty_fields:
+    if gold_fields is not None:
         from train.event_eval import casualty_field_accuracy
 
-        report = casualty_field_accuracy(args.inputs, args.casualty_fields)
+        report = casualty_field_accuracy(args.inputs, gold_fields)
         print(json.dumps({k: v for k, v in report.items() if k != "errors"}, indent=2), file=sys.stderr)
         for err in report["errors"]:
             print(json.dumps(err, ensure_ascii=False), file=sys.stderr)
@@ -127,23 +69,32 @@ def _events(args) -> int:
 
 
 def _evaluate_events(args) -> int:
+    from model.errors import InputError, MissingInput
+    from train.cli_checks import checkpoint_dir
+    from train.corpus import first_problem
     from train.data import load_any
     from train.incidents import read_layer
     from train.score_events import evaluate_events
 
     if not args.model and not args.gold_entities:
-        print("evaluate-events: give --model DIR (records from the model), --gold-entities (the rules alone on the "
-              "gold entities) or both (gold entities with the model's event heads)", file=sys.stderr)
-        return 2
+        raise InputError("neither --model nor --gold-entities", expected="--model DIR (records from the model), "
+                         "--gold-entities (the rules alone on the gold entities) or both (gold entities with the "
+                         "model's event heads)")
+    if args.model:
+        checkpoint_dir(args.model)
+    if args.out:
+        check_target(args.out)
     layer_path = Path(args.incidents) if args.incidents else Path(args.inputs[0]).parent / "layers" / "incidents.jsonl"
-    if not layer_path.is_file():
-        print(f"evaluate-events: {layer_path}: no incident layer; expected layers/incidents.jsonl beside the data "
-              "or --incidents FILE", file=sys.stderr)
-        return 2
+    if not args.incidents and not layer_path.is_file():
+        raise MissingInput("no incident layer beside the data", where=str(layer_path),
+                           expected="layers/incidents.jsonl beside the first input", fix="pass --incidents FILE")
     layer, problems = read_layer(layer_path)
     if problems:
-        print("\n".join(map(str, problems)), file=sys.stderr)
-        return 1
+        raise InputError(first_problem(problems, f"war-ner validate {Path(layer_path).parent.parent}"))
+    if not layer:
+        raise InputError("no incident (the layer is empty)", where=str(layer_path),
+                         expected="a JSONL incident layer with one incident object per line")
+    docs = load_any(args.inputs)  # before the model: bad data fails in a second
     records_for = None
     if args.model:
         from model.predictor import Predictor
@@ -153,7 +104,7 @@ def _evaluate_events(args) -> int:
             records_for = lambda text, gold, date, rid: predictor.events(text, gold, date, rid)  # noqa: E731
         else:
             records_for = lambda text, gold, date, rid: predictor.extract(text, date, rid)  # noqa: E731
-    metrics = evaluate_events(load_any(args.inputs), layer, records_for)
+    metrics = evaluate_events(docs, layer, records_for)
     summary = {k: v for k, v in metrics.items() if k != "errors"}
     print(json.dumps(summary, indent=2))
     if args.out:
@@ -164,9 +115,23 @@ def _evaluate_events(args) -> int:
 
 
 def _export_onnx(args) -> int:
-    from model.onnx_export import export_onnx
+    from model.errors import InputError, require
+    from train.cli_checks import checkpoint_dir
 
-    out = export_onnx(args.model, args.out, quantize=args.quantize, opset=args.opset)
+    for module in ("onnxruntime", "onnx"):  # checked now: the export needs both, after minutes of tracing
+        require(module, "onnx", "`war-ner export-onnx`")
+    if (Path(args.model) / "model.onnx").exists():
+        raise InputError("is already an ONNX folder", where=f"--model {args.model}", expected="the torch checkpoint "
+                         "folder it was exported from (with model.safetensors)")
+    model = checkpoint_dir(args.model)
+    if Path(args.out).resolve() == model.resolve():
+        raise InputError("--out is the --model folder", where=str(args.out), expected="a new folder for the ONNX "
+                         "files (--out replaces its folder)", fix="choose another --out")
+    check_target(args.out, "--out", folder=True)
+    from model.onnx_export import export_onnx
+    from model.quantize import options_from_args
+
+    out = export_onnx(args.model, args.out, opset=args.opset, **options_from_args(args))
     info = json.loads((out / "onnx_export.json").read_text(encoding="utf-8"))
     check = info["verify_vs_torch"]
     print(f"{out}: model.onnx {info['model_bytes'] / 2**20:.1f} MB ({args.quantize or 'fp32'}); logits vs torch: "
@@ -175,34 +140,14 @@ def _export_onnx(args) -> int:
     return 0
 
 
-def _bench_module():
-    """``scripts/bench.py`` (it sits beside the packages in the repository and is not installed)."""
-    root = Path(__file__).resolve().parents[1]
-    if not (root / "scripts" / "bench.py").exists():
-        raise FileNotFoundError(f"{root / 'scripts' / 'bench.py'} not found; run `war-ner bench` from a checkout "
-                                "of the repository (the benchmark script is not part of the installed package)")
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
-    import scripts.bench
-
-    return scripts.bench
-
-
 def _bench(args) -> int:
-    return _bench_module().run_from_args(args)
+    from train.bench.cli import run_from_args
+
+    return run_from_args(args)
 
 
 def add_commands(sub) -> None:
     """Register the inference-side subcommands."""
-    p = sub.add_parser("extract", help="raw report text -> entities -> event records (jsonl, csv or html)")
-    p.add_argument("--model", required=True)
-    p.add_argument("--date", help="report date YYYY-MM-DD (anchors اليوم، أمس، weekdays)")
-    p.add_argument("--format", choices=["jsonl", "csv", "html"], default="jsonl")
-    p.add_argument("--out", help="write here instead of stdout")
-    p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("inputs", nargs="+", help=".txt, .jsonl (text, optional id, date) or - for stdin")
-    p.set_defaults(func=_extract)
-
     p = sub.add_parser("events", help="event records from the gold entities of annotation files (no model)")
     p.add_argument("--format", choices=["jsonl", "csv", "html"], default="jsonl")
     p.add_argument("--out")
@@ -221,19 +166,20 @@ def add_commands(sub) -> None:
     p.add_argument("inputs", nargs="+", help="annotated JSONL files (sentences with meta.doc)")
     p.set_defaults(func=_evaluate_events)
 
-    # ---- export-onnx, bench (model/onnx_export.py, scripts/bench.py) ----
-    p = sub.add_parser("export-onnx", help="checkpoint -> ONNX folder (fp32 or dynamic int8) for ONNX Runtime")
+    # ---- export-onnx, bench (model/onnx_export.py + model/quantize.py, train/bench/) ----
+    from model.quantize import add_arguments as add_quantize_arguments
+    from train.bench.cli import add_arguments as add_bench_arguments
+
+    p = sub.add_parser("export-onnx", help="checkpoint -> ONNX folder (fp32, dynamic or static int8) for ONNX Runtime")
     p.add_argument("--model", required=True, help="checkpoint folder written by `war-ner train`")
     p.add_argument("--out", required=True, help="ONNX folder to write (replaced atomically)")
-    p.add_argument("--quantize", choices=["int8"], help="dynamic int8 quantisation of the weights")
-    p.add_argument("--opset", type=int, default=17)
+    add_quantize_arguments(p)
+    p.add_argument("--opset", type=int, default=17, choices=range(14, 21), metavar="{14..20}",
+                   help="ONNX opset (default 17)")
     p.set_defaults(func=_export_onnx)
 
     p = sub.add_parser("bench", help="inference paths, training and scaling benchmark; table + JSON")
-    try:
-        _bench_module().add_arguments(p)
-    except (FileNotFoundError, ImportError):
-        p.add_argument("rest", nargs="*", help="scripts/bench.py is not available in this installation")
+    add_bench_arguments(p)
     p.set_defaults(func=_bench)
 
     # (further inference-side commands go here)

@@ -14,6 +14,8 @@ from typing import Any, Optional, Sequence
 
 import yaml
 
+from model.errors import read_text
+
 
 class ConfigError(ValueError):
     """A config key or value that is not what the run expects."""
@@ -75,6 +77,11 @@ class ModelConfig:
             )
 
 
+# The entity types swapping rewrites unless data.augment_types says otherwise. CASUALTY stays out: a swapped count
+# would break the number-noun agreement of Arabic (ثلاثة عنصراً).
+AUGMENT_TYPES = ("FACTION", "LOCATION", "OPERATION", "DATE")
+
+
 @dataclass
 class DataConfig:
     """Where the corpus is. Each entry is a JSONL file, a directory of them, or a CoNLL file (.txt/.conll)."""
@@ -88,7 +95,7 @@ class DataConfig:
     # entity-swap augmentation of the training split (train/augment.py): this many extra copies of each training
     # sentence, every mention of augment_types replaced by another training mention of the same type; 0 = off
     augment_copies: int = 0
-    augment_types: list[str] = field(default_factory=lambda: ["FACTION", "LOCATION", "OPERATION", "DATE"])
+    augment_types: list[str] = field(default_factory=lambda: list(AUGMENT_TYPES))
     # proclitic gluing (train/augment.py): this many extra copies of each training sentence with و/ب/ل glued onto
     # mentions where the meaning stays the same (في M -> بM, ، M -> وM, ...); 0 = off
     augment_proclitics: int = 0
@@ -234,8 +241,19 @@ def parse_overrides(overrides: Sequence[str]) -> dict:
             node = node.setdefault(part, {})
             if not isinstance(node, dict):
                 raise ConfigError(f"override {item!r} sets a key below a value; expected --section.key=value")
-        node[parts[-1]] = yaml.safe_load(value) if value != "" else ""
+        try:
+            node[parts[-1]] = yaml.safe_load(value) if value != "" else ""
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"override {item!r}: the value is not YAML ({_yaml_problem(exc)}); expected a "
+                              "number, a string, true/false or a [list]") from None
     return nested
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """The short reason of a YAML error, with its line when known (PyYAML's own message spans several lines)."""
+    mark = getattr(exc, "problem_mark", None)
+    reason = getattr(exc, "problem", None) or type(exc).__name__
+    return f"{reason} at line {mark.line + 1}" if mark is not None else reason
 
 
 def _merge(base: dict, extra: dict) -> dict:
@@ -252,7 +270,11 @@ def load_config(path: Optional[str | Path] = None, overrides: Sequence[str] = ()
         path = Path(path)
         if not path.exists():
             raise ConfigError(f"config file {path} not found; expected a YAML file such as configs/tiny.yaml")
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        try:
+            raw = yaml.safe_load(read_text(path, "a UTF-8 YAML config such as configs/tiny.yaml")) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path}: not valid YAML ({_yaml_problem(exc)}); expected a mapping of sections "
+                              "such as configs/tiny.yaml") from None
         if not isinstance(raw, dict):
             raise ConfigError(f"{path}: found a YAML {type(raw).__name__}; expected a mapping of sections")
     try:

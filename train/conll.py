@@ -9,13 +9,14 @@ import os
 from pathlib import Path
 from typing import Iterable, TextIO
 
+from model.errors import InputError, read_text
 from model.spans import Entity, bio_to_spans, spans_to_bio
 from model.words import Word, split_words
 from train.corpus import Document, Problem
 
 
-class ConllError(ValueError):
-    """A CoNLL line that is not ``token TAG``."""
+class ConllError(InputError):
+    """A CoNLL line that is not ``token TAG`` (a ``ValueError``, printed on one line by the CLI)."""
 
 
 def _sentence_to_document(tokens: list[str], tags: list[str], rid: str, where: str) -> Document:
@@ -35,24 +36,25 @@ def read_conll(path: str | os.PathLike) -> list[Document]:
     tokens: list[str] = []
     tags: list[str] = []
     first_line = 1
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, start=1):
-            parts = line.split()
-            if not parts:
-                if tokens:
-                    docs.append(_sentence_to_document(tokens, tags, f"{path.stem}-{len(docs) + 1}",
-                                                      f"{path}:{first_line}"))
-                tokens, tags = [], []
-                continue
-            if len(parts) < 2:
-                raise ConllError(f"{path}:{n}: found {line.strip()!r}, expected 'token TAG'; add the tag column")
-            tag = parts[1]
-            if tag != "O" and not (tag[:2] in ("B-", "I-") and len(tag) > 2):
-                raise ConllError(f"{path}:{n}: tag {tag!r} is not BIO; expected O, B-TYPE or I-TYPE")
-            if not tokens:
-                first_line = n
-            tokens.append(parts[0])
-            tags.append(tag)
+    text = read_text(path, "a UTF-8 CoNLL file ('token TAG' lines, a blank line between sentences)")
+    # the line ends open() would see (universal newlines), so line numbers match an editor's
+    for n, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
+        parts = line.split()
+        if not parts:
+            if tokens:
+                docs.append(_sentence_to_document(tokens, tags, f"{path.stem}-{len(docs) + 1}",
+                                                  f"{path}:{first_line}"))
+            tokens, tags = [], []
+            continue
+        if len(parts) < 2:
+            raise ConllError(f"{path}:{n}: found {line.strip()!r}, expected 'token TAG'; add the tag column")
+        tag = parts[1]
+        if tag != "O" and not (tag[:2] in ("B-", "I-") and len(tag) > 2):
+            raise ConllError(f"{path}:{n}: tag {tag!r} is not BIO; expected O, B-TYPE or I-TYPE")
+        if not tokens:
+            first_line = n
+        tokens.append(parts[0])
+        tags.append(tag)
     if tokens:
         docs.append(_sentence_to_document(tokens, tags, f"{path.stem}-{len(docs) + 1}", f"{path}:{first_line}"))
     return docs

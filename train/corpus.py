@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
 from model.atomic import atomic_write_text  # noqa: F401 - re-exported for train.* callers
+from model.errors import InputError, read_text
 from model.spans import Entity
 
 LABELS = ("FACTION", "LOCATION", "OPERATION", "CASUALTY", "DATE", "PERSON")
@@ -129,15 +130,19 @@ def parse_record(line: str, where: str) -> tuple[Optional[Document], list[Proble
     return Document(rid, text, entities, meta, where), []
 
 
+JSONL_FILE = "a UTF-8 JSONL corpus file (one JSON record per line)"
+
+
 def read_jsonl(path: str | os.PathLike) -> tuple[list[Document], list[Problem]]:
-    """Read a JSONL corpus file: every line is loaded exactly or reported (blank lines are skipped)."""
+    """Read a JSONL corpus file: every line is loaded exactly or reported (blank lines are skipped).
+
+    A path that is not a readable UTF-8 file is not a corpus with problems but the wrong input: it raises
+    ``MissingInput`` / ``InputError`` (``model/errors.py``).
+    """
     docs: list[Document] = []
     problems: list[Problem] = []
     path = Path(path)
-    try:
-        content = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return [], [Problem(f"{path}:1", "", f"not UTF-8 ({exc.reason} at byte {exc.start}); save it as UTF-8")]
+    content = read_text(path, JSONL_FILE)
     for n, line in enumerate(content.split("\n"), start=1):
         if not line.strip():
             continue
@@ -149,31 +154,41 @@ def read_jsonl(path: str | os.PathLike) -> tuple[list[Document], list[Problem]]:
 
 
 def corpus_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
-    """Expand directories into their ``*.jsonl`` files (sorted); keep files as given."""
+    """Expand directories into their ``*.jsonl`` files (sorted); keep files as given.
+
+    A folder without any ``*.jsonl`` file raises ``InputError`` (it is almost always the wrong folder)."""
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out.extend(sorted(p.glob("*.jsonl")))
+            found = sorted(p.glob("*.jsonl"))
+            if not found:
+                raise InputError("a folder with no *.jsonl file", where=str(p),
+                                 expected="a JSONL corpus file or a folder of them", fix="name the corpus folder")
+            out.extend(found)
         else:
             out.append(p)
     return out
 
 
 def load_documents(paths: Sequence[str | os.PathLike]) -> list[Document]:
-    """Load JSONL files or directories; raise ``ValueError`` listing the problems when any line is bad."""
+    """Load JSONL files or directories; raise ``InputError`` (one line: the first problem, how many more) when any
+    line is bad."""
     docs: list[Document] = []
     problems: list[Problem] = []
-    for f in corpus_files(paths):
-        if not f.exists():
-            raise FileNotFoundError(f"{f}: no such file; expected a JSONL corpus file or a directory of them")
+    files = corpus_files(paths)
+    for f in files:
         d, p = read_jsonl(f)
         docs.extend(d)
         problems.extend(p)
     if problems:
-        shown = "\n".join(map(str, problems[:20]))
-        more = f"\n... and {len(problems) - 20} more" if len(problems) > 20 else ""
-        raise ValueError(f"{len(problems)} problem(s) in the corpus; run `war-ner validate` on it:\n{shown}{more}")
+        raise InputError(first_problem(problems, "war-ner validate " + " ".join(map(str, files))))
     return docs
+
+
+def first_problem(problems: Sequence[Problem], lister: str) -> str:
+    """One line for an error: the first problem, and how to list the others when there are more."""
+    more = f" (and {len(problems) - 1} more problem(s): `{lister}` lists them all)" if len(problems) > 1 else ""
+    return f"{problems[0]}{more}"
 
 
 def write_jsonl_atomic(path: str | os.PathLike, docs: Iterable[Document]) -> None:

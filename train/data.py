@@ -6,10 +6,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from model.errors import InputError, MissingInput
 from model.spans import spans_to_bio
 from model.words import split_words
 from train.conll import is_conll_path, read_conll
 from train.corpus import Document, corpus_files, load_documents
+
+CORPUS_PATH = "a JSONL or CoNLL corpus file, or a folder of *.jsonl files"
 
 
 @dataclass
@@ -22,18 +25,25 @@ class Example:
 
 
 def load_any(paths: Sequence[str | os.PathLike]) -> list[Document]:
-    """Load records from JSONL files/directories and CoNLL files (``.txt``, ``.conll``)."""
+    """Load records from JSONL files/directories and CoNLL files (``.txt``, ``.conll``).
+
+    Bad input raises one-line errors (``model/errors.py``): a missing path, a file that is not UTF-8, a bad line,
+    or no record at all in the paths given.
+    """
     docs: list[Document] = []
     jsonl: list[Path] = []
     for p in map(Path, paths):
         if not p.exists():
-            raise FileNotFoundError(f"{p}: no such file or directory; expected a JSONL or CoNLL corpus path")
+            raise MissingInput("no such file or directory", where=str(p), expected=CORPUS_PATH, fix="check the path")
         if p.is_file() and is_conll_path(p):
             docs.extend(read_conll(p))
         else:
             jsonl.extend(corpus_files([p]))
     if jsonl:
         docs.extend(load_documents(jsonl))
+    if not docs:
+        raise InputError("no record (the input is empty)", where=", ".join(map(str, paths)) or None,
+                         expected=f"at least one sentence in {CORPUS_PATH}")
     return docs
 
 

@@ -116,14 +116,14 @@ def evaluate(model_dir: str | os.PathLike, data: Sequence[str | os.PathLike],
     from model.predictor import Predictor
     from train.data import load_any, to_example
 
+    docs = load_any(data)  # first: bad data fails in a second, before a model is loaded
     predictor = Predictor.from_pretrained(model_dir, batch_size=batch_size)
-    docs = load_any(data)
     examples = [to_example(d) for d in docs]
     metrics = evaluate_predictor(predictor, examples, docs=docs if slices else None)
     metrics["data"] = [str(d) for d in data]
     metrics["model"] = str(model_dir)
     if out_json:
-        from train.corpus import atomic_write_text
+        from model.atomic import atomic_write_text
 
         atomic_write_text(out_json, json.dumps(metrics, indent=2, ensure_ascii=False))
     return metrics

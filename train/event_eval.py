@@ -4,13 +4,44 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 from typing import Sequence
 
+from model.errors import InputError, read_text
+
 FIELDS = ("count_min", "count_max", "qualifier", "status")
+_KEYS = ("id", "start", "end") + FIELDS
+_LAYER = "a UTF-8 JSONL casualty-fields layer (data/annotations/layers/casualty_fields.jsonl)"
 
 
-def casualty_field_accuracy(data: Sequence[str | os.PathLike], fields_path: str | os.PathLike) -> dict:
+def read_casualty_fields(path: str | os.PathLike) -> dict[tuple, dict]:
+    """The layer keyed by ``(id, start, end)``; a line that is not such an object raises a one-line ``InputError``."""
+    gold = {}
+    for n, line in enumerate(read_text(path, _LAYER).split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            g = json.loads(line)
+        except ValueError as exc:
+            raise InputError(f"invalid JSON ({getattr(exc, 'msg', exc)})", where=f"{path}:{n}",
+                             expected="one JSON object per line") from None
+        if not isinstance(g, dict):
+            found = f"found a JSON {type(g).__name__}"
+        elif [k for k in _KEYS if k not in g]:
+            found = f"found an object without {', '.join(k for k in _KEYS if k not in g)}"
+        elif not isinstance(g["id"], str) or type(g["start"]) is not int or type(g["end"]) is not int:
+            found = f"found id={g['id']!r} start={g['start']!r} end={g['end']!r}"
+        else:
+            found = ""
+        if found:
+            raise InputError(found, where=f"{path}:{n}", expected=f"an object with {', '.join(_KEYS)} per line "
+                             "(id a string, start and end integers)")
+        gold[(g["id"], g["start"], g["end"])] = g
+    if not gold:
+        raise InputError("no line (the layer is empty)", where=str(path), expected=_LAYER)
+    return gold
+
+
+def casualty_field_accuracy(data: Sequence[str | os.PathLike], fields: str | os.PathLike | dict) -> dict:
     """Build records per input line exactly as ``war-ner events`` does, then compare every CASUALTY span's fields.
 
     A span counts as correct when all four fields equal the annotation; spans with no annotation are skipped
@@ -19,11 +50,7 @@ def casualty_field_accuracy(data: Sequence[str | os.PathLike], fields_path: str 
     from model.events import build_events
     from train.data import load_any
 
-    gold = {}
-    for line in Path(fields_path).read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            g = json.loads(line)
-            gold[(g["id"], g["start"], g["end"])] = g
+    gold = fields if isinstance(fields, dict) else read_casualty_fields(fields)
     total = correct = unannotated = 0
     per_field = {f: 0 for f in FIELDS}
     errors = []

@@ -15,13 +15,16 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence
 
 import torch
 from torch import nn
 
 from model.event_heads import HEADS_CONFIG, HEADS_WEIGHTS, INCIDENT_TYPES, ROLES
 from model.spans import Entity
+
+if TYPE_CHECKING:
+    from train.config import RunConfig
 
 IGNORE = -100
 
@@ -168,3 +171,30 @@ def save_heads(model: WithEventHeads, folder: Path, layer: Sequence[dict], thres
         "incident_types": list(INCIDENT_TYPES), "roles": list(ROLES), "threshold": threshold,
         "default_sub_types": default_sub_types(layer),
     }, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def tagger(model):
+    """The token classifier inside a model that may carry the event heads."""
+    return getattr(model, "ner", model)
+
+
+def head_rows(cfg: "RunConfig", docs: Sequence) -> tuple[list, Optional[list]]:
+    """The incident layer and, per training record, the event heads' targets ``(incident target or None, word
+    roles or None)``; ``([], None)`` unless ``model.event_heads``."""
+    if not cfg.model.event_heads:
+        return [], None
+    from model.words import split_words
+    from train.incidents import read_layer
+
+    layer, problems = read_layer(cfg.data.incidents)
+    if problems:
+        raise ValueError(f"{len(problems)} problem(s) in {cfg.data.incidents}; run `war-ner validate`:\n"
+                         + "\n".join(map(str, problems[:10])))
+    targets = head_targets([d for d in docs if "augmented_from" not in d.meta], layer)
+    rows = []
+    for d in docs:
+        target, roles = targets.get(d.meta.get("augmented_from", d.id), (None, None))
+        if roles is not None and len(roles) != len(d.entities):
+            target, roles = None, None  # an augmented copy whose mentions no longer line up: no head targets
+        rows.append((target, word_roles(split_words(d.text), d.entities, roles) if roles else None))
+    return layer, rows

@@ -12,7 +12,6 @@ Reports with no incident are listed with ``"event_type": null`` and no other fie
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 from collections import defaultdict
@@ -20,7 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
-from train.corpus import Document, Problem, atomic_write_text
+from model.atomic import atomic_write_text
+from model.dates import iso_day
+from model.errors import read_text
+from train.corpus import Document, Problem
 
 EVENT_TYPES = ("battle", "explosion_remote_violence", "violence_against_civilians", "strategic_development", "other")
 SUB_EVENT_TYPES: dict[str, tuple[str, ...]] = {
@@ -38,7 +40,6 @@ SPAN_KEYS = {"location": "LOCATION", "actor1": "FACTION", "actor2": "FACTION", "
 REQUIRED = ("sentences", "event_type", "sub_event_type", "location", "actor1", "actor2", "fatalities", "casualties")
 OPTIONAL = ("date", "date_range", "assoc_actor1", "assoc_actor2", "person1", "person2", "background")
 CIVILIANS = "civilians"
-_ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _CASUALTY_REF = re.compile(r"^([0-9]+):(.+?)(?:@([0-9]+))?$")
 
 
@@ -49,15 +50,6 @@ class RawIncident:
     doc: str
     where: str
     body: str  # the JSON text, or "none"
-
-
-def _iso(value: object) -> Optional[dt.date]:
-    if not isinstance(value, str) or not _ISO.fullmatch(value):
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        return None
 
 
 def _span(doc: Document, k: int) -> dict:
@@ -100,10 +92,10 @@ def resolve(raw: RawIncident, sentences: Sequence[Document], number: int) -> tup
     date, rng = spec.get("date"), spec.get("date_range")
     if date is not None and rng is not None:
         return bad("incident has both date and date_range; expected one of them (or neither)")
-    if date is not None and _iso(date) is None:
+    if date is not None and iso_day(date) is None:
         return bad(f"date is {date!r}; expected an ISO date YYYY-MM-DD or null")
     if rng is not None:
-        ends = [_iso(x) for x in rng] if isinstance(rng, list) and len(rng) == 2 else [None]
+        ends = [iso_day(x) for x in rng] if isinstance(rng, list) and len(rng) == 2 else [None]
         if None in ends or ends[0] > ends[1]:  # type: ignore[operator]
             return bad(f"date_range is {rng!r}; expected [first, last] ISO dates, first <= last")
     fat = spec["fatalities"]
@@ -240,9 +232,10 @@ def write_layer(path: str | Path, records: Sequence[dict]) -> None:
 
 
 def read_layer(path: str | Path) -> tuple[list[dict], list[Problem]]:
-    """Read a compiled layer; a bad line is a problem, never an exception."""
+    """Read a compiled layer; a bad line is a problem, a file that cannot be read as text raises ``InputError``."""
     out, problems = [], []
-    for n, line in enumerate(Path(path).read_text(encoding="utf-8").split("\n"), start=1):
+    for n, line in enumerate(read_text(path, "a UTF-8 JSONL incident layer (layers/incidents.jsonl)").split("\n"),
+                             start=1):
         if not line.strip():
             continue
         try:

@@ -12,11 +12,13 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
+from model.errors import InputError, read_text
 from model.spans import Entity
-from train.corpus import LABELS, SPLITS, Document, Problem, write_jsonl_atomic
+from train.corpus import LABELS, SPLITS, Document, Problem, first_problem, write_jsonl_atomic
 from train.incidents import RawIncident, compile_layer, write_layer
 from train.validate import check_corpus, check_document
 
+MARKUP_FILE = "a UTF-8 markup file ('# doc:' header lines, [[LABEL|text]] marks)"
 _MARK = re.compile(r"\[\[([^\[\]|]*)\|([^\[\]]*)\]\]")
 _HEADER = re.compile(r"^#\s*(doc|date|split|incident)\s*:\s*(.*?)\s*$")
 
@@ -67,7 +69,7 @@ def parse_markup_incidents(path: str | Path, labels: Sequence[str] = LABELS
     problems: list[Problem] = []
     header: dict[str, str] = {}
     count = 0
-    for n, raw in enumerate(path.read_text(encoding="utf-8").split("\n"), start=1):
+    for n, raw in enumerate(read_text(path, MARKUP_FILE).split("\n"), start=1):
         where = f"{path}:{n}"
         line = raw.rstrip("\r")
         if not line.strip():
@@ -129,17 +131,27 @@ def compile_markup(paths: Iterable[str | Path], labels: Sequence[str] = LABELS, 
 
 
 def markup_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand folders into their ``*.txt`` files (sorted); a folder without any raises ``InputError``."""
     out: list[Path] = []
     for p in map(Path, paths):
-        out.extend(sorted(p.glob("*.txt")) if p.is_dir() else [p])
+        found = sorted(p.glob("*.txt")) if p.is_dir() else [p]
+        if not found:
+            raise InputError("a folder with no *.txt file", where=str(p), expected=f"{MARKUP_FILE} or a folder of them",
+                             fix="name the markup folder (data/annotations/markup)")
+        out.extend(found)
     return out
 
 
 def markup_to_jsonl(paths: Iterable[str | Path], out_dir: str | Path) -> dict[str, int]:
     """Convert markup to ``{train,dev,test}.jsonl`` in ``out_dir``; refuse (write nothing) on any problem."""
-    docs, layer, problems = compile_markup(markup_files(paths))
+    files = markup_files(paths)
+    docs, layer, problems = compile_markup(files)
     if problems:
-        raise ValueError(f"{len(problems)} problem(s); nothing written:\n" + "\n".join(map(str, problems[:30])))
+        lister = "war-ner markup --check " + " ".join(map(str, files))
+        raise InputError(first_problem(problems, lister), fix="correct the markup and rerun (nothing was written)")
+    if not docs:
+        raise InputError("no sentence (the input is empty)", where=", ".join(map(str, files)),
+                         expected=f"{MARKUP_FILE} with at least one report", fix="nothing was written")
     counts = {}
     for split in SPLITS:
         chosen = [d for d in docs if d.meta["split"] == split]

@@ -95,7 +95,7 @@ def build(
     else:
         source: str | Path = cfg.name
         if cfg.name == "e5-small":
-            from train.encoders import ensure_e5_small
+            from train.encoder import ensure_e5_small
 
             source = ensure_e5_small()
         if cfg.trim_vocab:
@@ -157,7 +157,7 @@ def _copy_spread_layers(model, source: str | Path) -> None:
 
 def _trimmed(source: Path, texts: Sequence[str], out_dir: Path, preprocess, keep_arabic: bool = False) -> Path:
     """The encoder with only the vocabulary rows the training texts use (built once per run directory)."""
-    from train.encoders import trim_vocabulary
+    from train.encoder import trim_vocabulary
 
     if not source.is_dir():
         raise ValueError(f"model.trim_vocab needs a local encoder folder; {source} is not one. "

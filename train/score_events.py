@@ -123,7 +123,7 @@ def evaluate_events(docs: Sequence, layer: Sequence[dict],
 
     ``records_for(text, gold_entities, report_date, report_id)`` builds a joined report's records (a predictor's
     ``extract`` or ``events``); None runs the rules alone on the gold entities."""
-    from model.events import build_events, join_sentences
+    from model.events import build_events, join_sentences, sentence_starts
 
     if records_for is None:
         records_for = lambda text, gold, date, rid: build_events(text, gold, date, source_id=rid)  # noqa: E731
@@ -144,10 +144,7 @@ def evaluate_events(docs: Sequence, layer: Sequence[dict],
         if report not in annotated:
             continue
         text, gold = join_sentences([(d.text, d.entities) for d in sentences])
-        offsets, pos = {}, 0
-        for d in sentences:
-            offsets[d.id] = pos
-            pos += len(d.text) + 1
+        offsets = dict(zip((d.id for d in sentences), sentence_starts([d.text for d in sentences])))
         records = records_for(text, gold, sentences[0].meta.get("date"), report)
         result = score_report(sentences, incidents[report], records, offsets)
         for k in ("tp", "fp", "fn"):

@@ -4,24 +4,14 @@ Each problem says where (``file:line id``), what was found, what was expected an
 """
 from __future__ import annotations
 
-import datetime as dt
 import os
-import re
-from collections import defaultdict
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
+from model.dates import iso_day
+from model.errors import InputError
 from model.words import split_words
 from train.corpus import LABELS, SPLITS, Document, Problem, corpus_files, read_jsonl
-
-
-def _is_iso_date(value: object) -> bool:
-    try:
-        # fromisoformat alone also takes other ISO forms of length 10 (the week date "2019-W01-1", Python >= 3.11)
-        return (isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value) is not None
-                and bool(dt.date.fromisoformat(value)))
-    except ValueError:
-        return False
 
 
 def check_document(doc: Document, labels: Optional[Sequence[str]] = LABELS, need_meta: bool = True) -> list[Problem]:
@@ -62,7 +52,7 @@ def check_document(doc: Document, labels: Optional[Sequence[str]] = LABELS, need
         if split not in SPLITS:
             add(f"meta.split is {split!r}; expected one of {', '.join(SPLITS)}")
         date = meta.get("date")
-        if not _is_iso_date(date):
+        if iso_day(date) is None:
             add(f"meta.date is {date!r}; expected the report date as YYYY-MM-DD")
     return out
 
@@ -103,21 +93,23 @@ def check_corpus(docs: Sequence[Document], file_split: dict[str, Optional[str]])
 
 
 def validate_paths(paths: Iterable[str | os.PathLike], labels: Optional[Sequence[str]] = LABELS) -> list[Problem]:
-    """Validate JSONL files (directories expand to their ``*.jsonl``); return every problem found."""
+    """Validate JSONL files (directories expand to their ``*.jsonl``); return every problem found.
+
+    Input that is not a corpus at all (a missing path, a folder without ``*.jsonl``, a file that is not UTF-8, no
+    line at all) raises ``MissingInput`` / ``InputError`` instead: nothing could be checked.
+    """
     problems: list[Problem] = []
     docs: list[Document] = []
     file_split: dict[str, Optional[str]] = {}
     files = corpus_files(paths)
-    if not files:
-        return [Problem(", ".join(map(str, paths)), "", "no *.jsonl file found; expected corpus files")]
     for f in files:
-        if not f.exists():
-            problems.append(Problem(str(f), "", "no such file; expected a JSONL corpus file or a directory"))
-            continue
         file_split[str(f)] = f.stem if f.stem in SPLITS else None
         found, bad = read_jsonl(f)
         problems.extend(bad)
         docs.extend(found)
+    if not docs and not problems:
+        raise InputError("no record (the input is empty)", where=", ".join(map(str, files)),
+                         expected="a JSONL corpus with at least one record")
     for d in docs:
         problems.extend(check_document(d, labels))
     problems.extend(check_corpus(docs, file_split))

@@ -13,9 +13,9 @@ The package, bottom to top (imports only go upwards):
 - ``casualties``: figures, statuses, victims' side and the fatalities rule;
 - ``roles``: actors and their roles;
 - ``classify``: event type and date;
-- ``assemble``: ``build_events`` and ``join_sentences``.
+- ``assemble``: ``build_events`` and ``join_sentences`` (locations are placed on the map by ``model.geo``).
 """
-from model.events.assemble import build_events, join_sentences
+from model.events.assemble import build_events, join_sentences, sentence_starts
 from model.events.records import (
     ACLED_COLUMNS,
     ACLED_EVENT_TYPES,
@@ -26,7 +26,9 @@ from model.events.records import (
     EventDate,
     EventRecord,
     EventType,
+    Geo,
     Mention,
+    PlaceMention,
 )
 
 __all__ = [
@@ -39,7 +41,10 @@ __all__ = [
     "EventDate",
     "EventRecord",
     "EventType",
+    "Geo",
     "Mention",
+    "PlaceMention",
     "build_events",
     "join_sentences",
+    "sentence_starts",
 ]

