@@ -13,24 +13,10 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from train.corpus import LABELS, Document
-from train.formats.checks import RawSpan, check_spans
 from train.formats.detect import FORMATS, detect_format
-from train.formats.records import ReadResult
+from train.formats.records import ReadResult, recheck
 
 __all__ = ["FORMATS", "ReadResult", "detect_format", "read_input", "read_inputs", "dumps"]
-
-
-def _recheck(docs: Sequence[Document], labels: Optional[Sequence[str]]) -> ReadResult:
-    """Hold records read by the corpus readers (JSONL, CoNLL) to the same span checks as the tools' exports."""
-    out = ReadResult()
-    for d in docs:
-        spans = [RawSpan(e.start, e.end, e.label, e.text, f"entity {k}") for k, e in enumerate(d.entities)]
-        entities, problems, notes = check_spans(d.text, spans, d.source, d.id, labels)
-        out.problems.extend(problems)
-        out.notes.extend(notes)
-        if not problems:
-            out.docs.append(Document(d.id, d.text, entities, d.meta, d.source))
-    return out
 
 
 def read_input(path: str | Path, fmt: Optional[str] = None, labels: Optional[Sequence[str]] = LABELS,
@@ -56,14 +42,14 @@ def read_input(path: str | Path, fmt: Optional[str] = None, labels: Optional[Seq
     if fmt == "conll":
         from train.conll import read_conll
 
-        return _recheck(read_conll(path), labels)
+        return recheck(read_conll(path), labels)
     from train.corpus import corpus_files, read_jsonl
 
     out = ReadResult()
     for f in corpus_files([path]):
         docs, problems = read_jsonl(f)
         out.problems.extend(problems)
-        out.extend(_recheck(docs, labels))
+        out.extend(recheck(docs, labels))
     return out
 
 

@@ -15,7 +15,7 @@ from typing import Optional, Sequence
 from model.errors import read_text
 from train.corpus import LABELS, Document, Problem
 from train.formats.checks import RawSpan, checked_document
-from train.formats.records import ReadResult, jsonl_records
+from train.formats.records import ReadResult, object_lines, record_id
 
 FILE = "a doccano JSONL file (one {'text', 'label': [[start, end, LABEL]]} object per line)"
 # keys doccano itself writes, never the team's metadata
@@ -71,13 +71,8 @@ def read(path: str | Path, labels: Optional[Sequence[str]] = LABELS) -> ReadResu
     """Read a doccano JSONL export; every line is loaded exactly or reported."""
     path = Path(path)
     out = ReadResult()
-    for n, raw in jsonl_records(path, read_text(path, FILE)):
-        if isinstance(raw, Problem):
-            out.problems.append(raw)
-            continue
-        where = f"{path}:{n}"
-        rid = raw.get("record_id") if isinstance(raw.get("record_id"), str) and raw.get("record_id") else (
-            f"{path.stem}-{raw['id']}" if "id" in raw else f"{path.stem}-{n}")
+    for where, n, raw in object_lines(path, read_text(path, FILE), out):
+        rid = record_id(raw, f"{path.stem}-{raw['id']}" if "id" in raw else f"{path.stem}-{n}")
         meta = dict(raw["meta"]) if isinstance(raw.get("meta"), dict) else {}
         for key, value in raw.items():
             if key not in _OWN:

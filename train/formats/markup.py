@@ -12,8 +12,7 @@ from typing import Optional, Sequence
 
 from model.errors import InputError
 from train.corpus import LABELS, Document, Problem
-from train.formats.checks import RawSpan, check_spans
-from train.formats.records import ReadResult
+from train.formats.records import ReadResult, recheck
 
 
 def _line(doc: Document) -> str:
@@ -53,15 +52,9 @@ def read(path: str | Path, labels: Optional[Sequence[str]] = LABELS) -> ReadResu
     docs, incidents, problems = parse_markup_incidents(path, labels or ())
     if labels is None:  # the markup reader checks labels itself; without a label set, keep only other problems
         problems = [p for p in problems if "unknown label" not in p.message]
-    out = ReadResult(problems=list(problems))
+    out = recheck(docs, labels)
+    out.problems[:0] = list(problems)
     if incidents:
-        out.notes.append(Problem(str(path), "", f"{len(incidents)} '# incident:' line(s) not carried: "
-                                 "`war-ner markup` compiles them into the incident layer"))
-    for d in docs:
-        spans = [RawSpan(e.start, e.end, e.label, e.text, f"entity {k}") for k, e in enumerate(d.entities)]
-        entities, bad, notes = check_spans(d.text, spans, d.source, d.id, labels)
-        out.problems.extend(bad)
-        out.notes.extend(notes)
-        if not bad:
-            out.docs.append(Document(d.id, d.text, entities, d.meta, d.source))
+        out.notes.insert(0, Problem(str(path), "", f"{len(incidents)} '# incident:' line(s) not carried: "
+                                    "`war-ner markup` compiles them into the incident layer"))
     return out

@@ -15,7 +15,7 @@ from model.errors import read_text
 from model.words import split_words
 from train.corpus import LABELS, Document, Problem
 from train.formats.checks import RawSpan, checked_document
-from train.formats.records import ReadResult, jsonl_records
+from train.formats.records import ReadResult, object_lines, record_id
 
 FILE = "a Prodigy JSONL file (one {'text', 'tokens', 'spans'} task per line)"
 
@@ -64,13 +64,8 @@ def read(path: str | Path, labels: Optional[Sequence[str]] = LABELS) -> ReadResu
     notes (they are not complete annotations of the sentence)."""
     path = Path(path)
     out = ReadResult()
-    for n, raw in jsonl_records(path, read_text(path, FILE)):
-        if isinstance(raw, Problem):
-            out.problems.append(raw)
-            continue
-        where = f"{path}:{n}"
-        rid = raw.get("record_id") if isinstance(raw.get("record_id"), str) and raw.get("record_id") else (
-            f"{path.stem}-{n}")
+    for where, n, raw in object_lines(path, read_text(path, FILE), out):
+        rid = record_id(raw, f"{path.stem}-{n}")
         answer = raw.get("answer")
         if answer in ("reject", "ignore"):
             out.notes.append(Problem(where, rid, f"not carried: answered {answer!r}"))

@@ -4,10 +4,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Union
+from typing import Iterator, Optional, Sequence, Union
 
 from model.errors import InputError
 from train.corpus import Document, Problem
+from train.formats.checks import RawSpan, check_spans
 
 
 @dataclass
@@ -43,6 +44,35 @@ def jsonl_records(path: Path, content: str) -> Iterator[tuple[int, Union[dict, P
             yield n, Problem(f"{path}:{n}", "", f"found a JSON {type(raw).__name__}; expected an object per line")
             continue
         yield n, raw
+
+
+def object_lines(path: Path, content: str, out: "ReadResult") -> Iterator[tuple[str, int, dict]]:
+    """(``file:line``, line number, object) per JSON object line; other lines become problems in ``out``."""
+    for n, raw in jsonl_records(path, content):
+        if isinstance(raw, Problem):
+            out.problems.append(raw)
+            continue
+        yield f"{path}:{n}", n, raw
+
+
+def record_id(raw: dict, fallback: str) -> str:
+    """The record id a task carries (``record_id``, written by our export), else ``fallback``."""
+    rid = raw.get("record_id")
+    return rid if isinstance(rid, str) and rid else fallback
+
+
+def recheck(docs: Sequence[Document], labels: Optional[Sequence[str]]) -> "ReadResult":
+    """Hold records read by the corpus readers (JSONL, CoNLL, markup) to the same span checks as the tools'
+    exports."""
+    out = ReadResult()
+    for d in docs:
+        spans = [RawSpan(e.start, e.end, e.label, e.text, f"entity {k}") for k, e in enumerate(d.entities)]
+        entities, problems, notes = check_spans(d.text, spans, d.source, d.id, labels)
+        out.problems.extend(problems)
+        out.notes.extend(notes)
+        if not problems:
+            out.docs.append(Document(d.id, d.text, entities, d.meta, d.source))
+    return out
 
 
 def json_array_records(path: Path, content: str, expected: str) -> list[tuple[int, object]]:
