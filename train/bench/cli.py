@@ -5,7 +5,6 @@ import argparse
 import sys
 from typing import Optional, Sequence
 
-from model.errors import InputError
 
 
 def _parse_sizes(text: str) -> list[int]:
@@ -36,8 +35,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-inference", action="store_true", help="only the training comparison")
     p.add_argument("--train-seeds", default="13", help="comma-separated seeds; F1 is averaged over them")
     p.add_argument("--e5-model", help="also benchmark this e5-offline checkpoint folder")
-    p.add_argument("--student-model", help="with --e5-model: a smaller checkpoint distilled from it, run as int8 ONNX "
-                                           "beside it (path student-onnx-int8)")
+    p.add_argument("--student-model", help="a smaller checkpoint distilled from --e5-model (or, without it, from "
+                                           "--model), run as fp32 and int8 ONNX beside it (student-onnx-*) and "
+                                           "compared with its teacher's pipeline and torch paths")
     p.add_argument("--threads", type=int, default=None, help="torch/ONNX Runtime threads (default: all cores)")
     p.add_argument("--repeats", type=int, default=3, help="timed passes over the texts per process")
     p.add_argument("--rounds", type=int, default=1,
@@ -68,10 +68,6 @@ def run_from_args(args) -> int:
     from train.bench.report import format_table
     from train.bench.run import run_benchmark
 
-    if args.student_model and not args.e5_model:
-        raise InputError("--student-model without --e5-model", expected="the checkpoint it was distilled from as "
-                         "--e5-model: the student's speed and F1 are compared with that checkpoint's pipeline and "
-                         "torch paths", fix="add --e5-model DIR")
     if args.calibration is None and (args.smooth is not None or args.quantize == "int8-static"):
         from pathlib import Path
 

@@ -53,6 +53,8 @@ def run_benchmark(
 ) -> dict:
     """Benchmark the checkpoint ``model_dir`` (plus ``e5_model_dir`` when given) on ``data_dir``'s test split.
 
+    ``student_model_dir``, a checkpoint distilled from the last of them, runs beside that one (``student-onnx-*``).
+
     ``max_sentences`` keeps the first N test sentences; the reports of at least ``long_words`` words in any split
     give the long-report cost (0: none); ``train_steps`` updates for each trainer on the train split
     (``include_training=False`` skips training); ``threads`` torch/ORT threads in every path (default: all cores);
@@ -100,7 +102,7 @@ def run_benchmark(
             result["checkpoints"][label] = bench_checkpoint(
                 label, mdir, reports, run, scratch, threads=threads, repeats=repeats, rounds=rounds,
                 batch_size=batch_size, sizes=sizes, quantize_options=quantize_options or {}, long_reports=longs,
-                student_dir=Path(student_model_dir) if student_model_dir and label == "e5-offline" else None)
+                student_dir=Path(student_model_dir) if student_model_dir and label == todo[-1][0] else None)
         if include_training:
             result["training"] = {}
             spec = {"train": str(split_path(data_dir, "train")), "test": str(test_path), "steps": train_steps,
