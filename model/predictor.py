@@ -23,6 +23,7 @@ from model.encoding import (
     pad_id,
     pad_windows,
 )
+from model.decoding import constrained_bio
 from model.errors import InputError
 from model.event_heads import EventHeads, HeadOutputs, apply_heads
 from model.spans import Entity, bio_to_spans, enforce_span_edges
@@ -257,28 +258,28 @@ class Predictor:
 
     def _analyse(self, sentences: Sequence[Sequence[str]], hidden: bool = False, full: bool = False) -> list[tuple]:
         """Per sentence: (tags, scores), with ``hidden`` (sentence vector, one vector per word), and with ``full``
-        each word's distribution over all labels (a words x labels array)."""
+        each word's distribution over all labels (a words x labels array). Tags are the best valid BIO sequence
+        over those distributions (``model/decoding.py``)."""
         per_sentence = encode_sentences(self.tokenizer, sentences, self.max_length, self.stride, self.preprocess)
         flat = [w for wins in per_sentence for w in wins]
-        outputs = self._run_windows(flat, hidden, full)
+        outputs = self._run_windows(flat, hidden, full=True)
+        labels = [self.id2label[i] for i in range(len(self.id2label))]
         out = []
         k = 0
         for words, wins in zip(sentences, per_sentence):
             mine = outputs[k : k + len(wins)]
             k += len(wins)
-            tags, scores = ["O"] * len(words), [1.0] * len(words)
             vectors: list = [None] * len(words)
-            if full:  # a word no window reaches keeps what its tag says: "O" with probability 1
-                dists = np.zeros((len(words), len(self.id2label)), dtype=np.float32)
-                dists[:, next((i for i, t in self.id2label.items() if t == "O"), 0)] = 1.0
+            # a word no window reaches keeps "O" with probability 1
+            dists = np.zeros((len(words), len(labels)), dtype=np.float32)
+            dists[:, next((i for i, t in enumerate(labels) if t == "O"), 0)] = 1.0
             for w, (win, pos) in best_window_positions(wins).items():
-                label_ids, probs = mine[win][:2]
-                tags[w] = self.id2label[int(label_ids[pos])]
-                scores[w] = float(probs[pos])
+                dists[w] = mine[win][-1][pos]
                 if hidden:
                     vectors[w] = mine[win][2][pos]
-                if full:
-                    dists[w] = mine[win][-1][pos]
+            best = constrained_bio(dists, labels)
+            tags = [labels[i] for i in best]
+            scores = [float(dists[w, i]) for w, i in enumerate(best)]
             row: tuple = (enforce_span_edges(words, tags), scores)
             if hidden:
                 # the heads were trained on the mean over each window's positions (special tokens included)
