@@ -23,6 +23,9 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from model.events.classify import sub_event_type_for
+from model.events.merge import merge_records
+
 HEADS_WEIGHTS = "event_heads.safetensors"
 HEADS_CONFIG = "event_heads.json"
 INCIDENT_TYPES = ("battle", "explosion_remote_violence", "violence_against_civilians", "strategic_development",
@@ -78,6 +81,7 @@ class HeadOutputs:
 
     sentences: list[tuple[int, int, np.ndarray]]
     words: list[tuple[int, int, np.ndarray]]
+    text: Optional[str] = None  # the report the offsets index: with it, records of one incident are merged
 
 
 def _mean_role(out: HeadOutputs, start: int, end: int) -> Optional[np.ndarray]:
@@ -99,7 +103,9 @@ def apply_heads(records: Sequence, out: HeadOutputs, heads: EventHeads) -> list:
         learned = INCIDENT_TYPES[int(best.argmax())]
         if learned != rec.event_type.value:
             rec.event_type.value = learned
-            rec.event_type.sub_event_type = (heads.default_sub_types or {}).get(learned)
+            # the rules still know which kind of that type the record's words say ("قصف مدفعي": shelling)
+            rec.event_type.sub_event_type = sub_event_type_for(rec, learned) or (
+                heads.default_sub_types or {}).get(learned)
         actors = []
         for m in rec.actors:
             p = _mean_role(out, m.start, m.end)
@@ -117,4 +123,4 @@ def apply_heads(records: Sequence, out: HeadOutputs, heads: EventHeads) -> list:
             scored.append((-(p[ROLES.index("place")] if p is not None else 0.0), len(scored), m))
         rec.locations = [m for _, _, m in sorted(scored)]
         kept.append(rec)
-    return kept
+    return merge_records(kept, out.text)

@@ -140,9 +140,14 @@ def test_apply_heads_drops_retypes_and_orders():
                       [(5, 8, np.array([0.1, 0.1, 0.7, 0.1])), (9, 14, np.array([0.8, 0.0, 0.0, 0.2])),
                        (15, 19, np.array([0.1, 0.0, 0.0, 0.9]))])
     (rec,) = apply_heads([_record(text, [a], [l1, l2])], yes, heads)
-    assert rec.event_type.value == "explosion_remote_violence" and rec.event_type.sub_event_type == "Air/drone strike"
+    # retyped: the sub-type is what the record's own words say of that type ("قصفت": shelling) ...
+    assert rec.event_type.value == "explosion_remote_violence"
+    assert rec.event_type.sub_event_type == "Shelling/artillery/missile attack"
     assert rec.actors[0].role == "target"
     assert [m.text for m in rec.locations] == ["وحلب", "الرقة"]
+    # ... and the checkpoint's default for that type when no word says it
+    (rec,) = apply_heads([_record("قسد في الرقة", [], [])], HeadOutputs([(0, 12, yes.sentences[0][2])], []), heads)
+    assert rec.event_type.sub_event_type == "Air/drone strike"
     mentioned = HeadOutputs(yes.sentences, [(5, 8, np.array([0.9, 0.05, 0.05, 0.0]))])
     (rec,) = apply_heads([_record(text, [Mention("SDF", "قسد", 5, 8)], [])], mentioned, heads)
     assert rec.actors == []

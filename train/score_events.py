@@ -16,7 +16,9 @@ On paired incidents, each field is right when:
 - ``actor1`` / ``actor2``: the record's actor on that side overlaps a gold span of that side, or both are civilians
   (both empty also counts); for battles the two sides may be swapped;
 - ``fatalities``: equal (a gold null is 0).
-``all_fields`` needs every scored field right. ``violent_on_no_incident`` is the share of sentences of reports
+``all_fields`` needs every scored field right. ``errors`` lists, to be read: each pair with a wrong field (gold vs
+predicted value of each wrong field, the actors' roles and the casualties read), each unpaired record (its text
+and type) and each missed incident (its sentences' text). ``violent_on_no_incident`` is the share of sentences of reports
 with no incident that a battle, explosion or violence-against-civilians record touches.
 """
 from __future__ import annotations
@@ -32,19 +34,6 @@ VIOLENT = ("battle", "explosion_remote_violence", "violence_against_civilians")
 
 def _overlaps(a: tuple[int, int], spans: Sequence[tuple[int, int]]) -> bool:
     return any(a[0] < e and s < a[1] for s, e in spans)
-
-
-def _sides(record) -> tuple[list, list]:
-    """The record's actors on each side, as ACLED's row orders them (attackers first)."""
-    attackers = [a for a in record.actors if a.role == "attacker"]
-    others = [a for a in record.actors if a.role != "attacker"]
-    ordered = attackers + others
-    if not ordered:
-        return [], []
-    side = ordered[0].role
-    one = [a for a in ordered if a.role == side and (side is not None or a is ordered[0])]
-    two = [a for a in ordered if a not in one]
-    return one, two
 
 
 def _side_right(mine: list, gold: list, civilians: bool) -> bool:
@@ -96,7 +85,7 @@ def score_report(sentences: Sequence, incidents: Sequence[dict], records: Sequen
         gl = gspans(inc, "location")
         right["location"] = (not gl and not rec.locations) or (
             bool(rec.locations) and _overlaps((rec.locations[0].start, rec.locations[0].end), gl))
-        one, two = _sides(rec)
+        one, two = rec.sides()
         civ = rec.to_acled_row()["actor2"] == "Civilians"
         g1, g2 = gspans(inc, "actor1"), gspans(inc, "actor2")
         a1, a2 = _side_right(one, g1, False), _side_right(two, g2, civ)
@@ -110,11 +99,44 @@ def score_report(sentences: Sequence, incidents: Sequence[dict], records: Sequen
             out["fields"][f][1] += 1
         out["all"][0] += all(right.values())
         out["all"][1] += 1
-        out["pairs"].append({"incident": inc["id"], "record_text": rec.text[:80],
-                             "wrong": [f for f, ok in right.items() if not ok]})
+        wrong = [f for f, ok in right.items() if not ok]
+        values = _values(inc, rec, one, two, civ)
+        out["pairs"].append({"incident": inc["id"], "record_text": rec.text[:80], "wrong": wrong,
+                             "fields": {f: values[f] for f in wrong}})
+    paired_r = {r for _, r in pairs}
     out["fp"] = len(records) - len(pairs)  # a record paired with a background incident is neither TP nor FP
     out["fn"] = sum(1 for i, inc in enumerate(incidents) if i not in used_i and not inc.get("background"))
+    texts = {d.id: d.text for d in sentences}
+    out["unpaired_records"] = [{"record_text": rec.text, "event_type": rec.event_type.value,
+                                "sub_event_type": rec.event_type.sub_event_type}
+                               for r, rec in enumerate(records) if r not in paired_r]
+    out["missed_incidents"] = [{"incident": inc["id"], "event_type": inc["event_type"],
+                                "sub_event_type": inc["sub_event_type"],
+                                "text": " / ".join(texts[s] for s in inc["sentences"])}
+                               for i, inc in enumerate(incidents) if i not in used_i and not inc.get("background")]
     return out
+
+
+def _values(inc: dict, rec, one: list, two: list, civilians: bool) -> dict:
+    """Gold vs predicted value of every field of a pair, for reading error lists."""
+    def texts(key: str) -> list:
+        return [x if x == "civilians" else x["text"] for x in inc.get(key, [])]
+
+    return {
+        "event_type": {"gold": inc["event_type"], "predicted": rec.event_type.value},
+        "sub_event_type": {"gold": inc["sub_event_type"], "predicted": rec.event_type.sub_event_type},
+        "date": {"gold": inc.get("date") or inc.get("date_range"), "predicted": rec.date.value,
+                 "predicted_from": rec.date.text or rec.date.source},
+        "location": {"gold": texts("location"), "predicted": [m.text for m in rec.locations]},
+        "actor1": {"gold": texts("actor1"), "predicted": [m.text for m in one],
+                   "roles": [f"{m.text}:{m.role}" for m in rec.actors]},
+        "actor2": {"gold": texts("actor2"), "predicted": [m.text for m in two] + (["civilians"] if civilians else []),
+                   "roles": [f"{m.text}:{m.role}" for m in rec.actors]},
+        "fatalities": {"gold": inc["fatalities"], "predicted": rec.fatalities,
+                       "counted_gold": [c["text"] if isinstance(c, dict) else c for c in inc.get("casualties", [])],
+                       "counted_predicted": [c.text for c in rec.casualties if c.counted],
+                       "casualties": [f"{c.text}:{c.status}:{c.affiliation}" for c in rec.casualties]},
+    }
 
 
 def evaluate_events(docs: Sequence, layer: Sequence[dict],
@@ -155,6 +177,8 @@ def evaluate_events(docs: Sequence, layer: Sequence[dict],
         totals["all"][0] += result["all"][0]
         totals["all"][1] += result["all"][1]
         errors.extend({"report": report, **p} for p in result["pairs"] if p["wrong"])
+        errors.extend({"report": report, "unpaired_record": u} for u in result["unpaired_records"])
+        errors.extend({"report": report, "missed_incident": m} for m in result["missed_incidents"])
         if not incidents[report]:
             for d in sentences:
                 s, e = offsets[d.id], offsets[d.id] + len(d.text)

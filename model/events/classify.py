@@ -16,10 +16,11 @@ from typing import Optional
 
 from model.aliases import actor_kind
 from model.dates import resolve_date
-from model.events.clauses import _Doc, _period_start, _Trigger
+from model.events.clauses import _Doc, _find_triggers, _period_start, _Trigger
 from model.events.incidents import _Draft
 from model.events.lexicons import _SUB_EVENTS
-from model.events.records import CIVILIANS, Casualty, EventDate, EventType, Mention
+from model.events.records import CIVILIANS, Casualty, EventDate, EventRecord, EventType, Mention
+from model.spans import Entity
 
 
 def _event_type(doc: _Doc, draft: _Draft, casualties: list[Casualty], actors: list[Mention]) -> EventType:
@@ -40,15 +41,7 @@ def _event_type(doc: _Doc, draft: _Draft, casualties: list[Casualty], actors: li
         return EventType(value, sub, tok.text, tok.start, tok.end)
 
     def territory_sub() -> str:
-        state = ("state", "foreign_state", "coalition")
-        gainer = next((a for a in actors if a.role != "target"), None)
-        if gainer is not None:
-            return "Government regains territory" if actor_kind(gainer.value) in state else "Non-state actor overtakes territory"
-        # only the loser is named ("تحرير تكريت من قبضة التنظيم"): the other side took the ground
-        loser = actors[0] if actors else None
-        if loser is not None and actor_kind(loser.value) not in state:
-            return "Government regains territory"
-        return "Non-state actor overtakes territory"
+        return _territory_sub(actors)
 
     if "B" in by_cat:
         if territory:
@@ -86,6 +79,46 @@ def _event_type(doc: _Doc, draft: _Draft, casualties: list[Casualty], actors: li
         s = by_cat["S"][0]
         return make("strategic_development", _SUB_EVENTS[s.kind], s)
     return EventType("other")
+
+
+def _territory_sub(actors: list[Mention]) -> str:
+    state = ("state", "foreign_state", "coalition")
+    gainer = next((a for a in actors if a.role != "target"), None)
+    if gainer is not None:
+        return "Government regains territory" if actor_kind(gainer.value) in state else "Non-state actor overtakes territory"
+    # only the loser is named ("تحرير تكريت من قبضة التنظيم"): the other side took the ground
+    loser = actors[0] if actors else None
+    if loser is not None and actor_kind(loser.value) not in state:
+        return "Government regains territory"
+    return "Non-state actor overtakes territory"
+
+
+def sub_event_type_for(record: EventRecord, value: str) -> Optional[str]:
+    """The sub-event type the rules give an incident of type ``value`` from the trigger words of ``record``'s own
+    text (None when none of its words is of that type): used when the learned incident head retypes a record,
+    and when records of one incident are merged."""
+    spans = [(m, "FACTION") for m in record.actors] + [(m, "LOCATION") for m in record.locations]
+    spans += [(c, "CASUALTY") for c in record.casualties]
+    ents = sorted({(m.start - record.start, m.end - record.start, label, m.text) for m, label in spans
+                   if record.start <= m.start and m.end <= record.end})
+    doc = _Doc(record.text, [Entity(*e) for e in ents], None, record.country or "")
+    triggers = _find_triggers(doc, list(range(len(doc.toks))))
+    kinds = {c: [t.kind for t in triggers if t.category == c] for c in ("B", "R", "V", "W", "S")}
+    killed = any(c.status == "killed" for c in record.casualties)
+    if value == "battle":
+        if "territory" in kinds["S"]:
+            return _territory_sub(record.actors)
+        return _SUB_EVENTS["clash"] if kinds["B"] or kinds["W"] or kinds["V"] or kinds["S"] else None
+    if value == "explosion_remote_violence" and kinds["R"]:
+        order = ("suicide", "air", "ied", "shelling", "strike")
+        kind = min(kinds["R"], key=order.index)
+        return _SUB_EVENTS["air" if kind == "strike" else kind]
+    if value == "violence_against_civilians":
+        abduction = "abduction" in kinds["V"] and not killed
+        return _SUB_EVENTS["abduction" if abduction else "attack"]
+    if value == "strategic_development" and kinds["S"]:
+        return _SUB_EVENTS[kinds["S"][0]]
+    return None
 
 
 def _event_date(doc: _Doc, draft: _Draft, previous: Optional[dt.date]) -> EventDate:

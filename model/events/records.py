@@ -119,27 +119,37 @@ class EventRecord:
         """A JSON-ready dict (plain types only)."""
         return asdict(self)
 
+    def sides(self) -> tuple[list[Mention], list[Mention]]:
+        """The actors of each side, as ACLED's row orders them: the attackers (else the first actor whose role is
+        unknown) are side 1, everyone else side 2. Targets alone stay on side 2: the attacker is not named."""
+        attackers = [a for a in self.actors if a.role == "attacker"]
+        if attackers:
+            return attackers, [a for a in self.actors if a.role != "attacker"]
+        unknown = [a for a in self.actors if a.role is None]
+        if unknown:
+            return unknown[:1], [a for a in self.actors if a is not unknown[0]]
+        return [], list(self.actors)
+
+    def civilian_victims(self) -> bool:
+        """Whether the other side is civilians: violence against civilians, or an explosion whose hurt are
+        civilians or people of no armed group (a market, a bus, a house), when no armed side 2 is named."""
+        if self.sides()[1] or self.event_type.value not in ("violence_against_civilians", "explosion_remote_violence"):
+            return False
+        if self.event_type.value == "violence_against_civilians":
+            return True
+        hurt = [c for c in self.casualties if c.status in ("killed", "wounded")]
+        armed = [c for c in hurt if c.affiliation and c.affiliation != CIVILIANS]
+        return bool(hurt) and not armed
+
     def to_acled_row(self) -> dict[str, object]:
         """ACLED columns where they exist (``event_date`` ... ``source``), then our extras."""
-        attackers = [a for a in self.actors if a.role == "attacker"]
-        others = [a for a in self.actors if a.role != "attacker"]
-        ordered = attackers + others
-        actor1 = ordered[0].value if ordered else ""
-        rest = ordered[1:]
-        actor2 = ""
-        if rest:
-            # actor2 is the other side: the first actor not on actor1's side.
-            side = ordered[0].role
-            other_side = [a for a in rest if a.role != side or side is None]
-            actor2 = (other_side or rest)[0].value
+        one, two = self.sides()
+        actor1 = one[0].value if one else ""
+        actor2 = two[0].value if two else ("Civilians" if self.civilian_victims() else "")
         victims = {c.affiliation for c in self.casualties if c.affiliation}
         civilian_targeting = bool(victims) and victims == {CIVILIANS}
-        if not actor2 and civilian_targeting and self.event_type.value in (
-            "violence_against_civilians", "explosion_remote_violence"
-        ):
-            actor2 = "Civilians"
-        assoc1 = [a.value for a in rest if a.value != actor2 and a.role == ordered[0].role and ordered[0].role]
-        assoc2 = [a.value for a in rest if a.value != actor2 and a.value not in assoc1]
+        assoc1 = list(dict.fromkeys(a.value for a in one[1:] if a.value != actor1))
+        assoc2 = list(dict.fromkeys(a.value for a in two[1:] if a.value not in (actor2, actor1) and a.value not in assoc1))
         precision = {"span": 1, "previous": 1, "report": 2}.get(self.date.source or "", "")
         # The first location is the incident's own place; a plain Mention (no geo) leaves the columns empty.
         geo = getattr(self.locations[0], "geo", None) if self.locations else None
