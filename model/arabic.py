@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Collection, NamedTuple, Optional
 
 QUOTES = "\"'“”„‟«»‹›‘’‚`´″״"
@@ -40,10 +41,21 @@ def normalise_arabic(text: str) -> str:
     >>> normalise_arabic("تنظيمُ “الدولةِ الإسلاميـة” ١٢")
     'تنظيم الدوله الاسلاميه 12'
     """
+    # the rules key the same words thousands of times per report; long texts seldom repeat and would fill the cache
+    return _normalise_word(text) if len(text) <= _CACHED_LENGTH else _normalise(text)
+
+
+_CACHED_LENGTH = 40
+
+
+def _normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = MARKS.sub("", text)
     text = text.translate(_LETTER_MAP).lower()
     return _SPACES.sub(" ", text).strip()
+
+
+_normalise_word = lru_cache(maxsize=1 << 16)(_normalise)
 
 
 
@@ -74,6 +86,11 @@ def proclitic_readings(word: str, min_stem: int = 2) -> list[Reading]:
     >>> proclitic_readings("للقوات")[1:]
     [Reading(stem='القوات', dropped=2, definite=False), Reading(stem='قوات', dropped=2, definite=True)]
     """
+    # cached: the lexicons ask for the same words tens of thousands of times; a fresh list, callers may edit it
+    return list(_cached_readings(word, min_stem))
+
+
+def _readings(word: str, min_stem: int) -> tuple[Reading, ...]:
     def room(stem: str) -> bool:
         return len(stem) > min_stem or stem[1:2].isdigit()
 
@@ -93,7 +110,10 @@ def proclitic_readings(word: str, min_stem: int = 2) -> list[Reading]:
     if stem.startswith("ال") and len(stem) - 2 >= min_stem:
         # after لل the article was never in the word: no more of its letters come off
         out.append(Reading(stem[2:], dropped if restored else dropped + 2, True))
-    return out
+    return tuple(out)
+
+
+_cached_readings = lru_cache(maxsize=1 << 16)(_readings)
 
 
 # Words that begin with و as part of the word, not as the conjunction (normalised forms).

@@ -32,6 +32,7 @@ from model.words import Word, split_sentences, split_words
 DEFAULT_MAX_LENGTH = 256
 DEFAULT_STRIDE = 64
 ENGINES = ("auto", "torch", "onnx")
+BATCH_GROUP_SENTENCES = 512  # extract_batch holds this many sentences' hidden states at once (~30 MB, e5-small)
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:
@@ -317,11 +318,16 @@ class Predictor:
         return units
 
     def _records(self, text: str, entities: Optional[Sequence[Entity]], report_date, source_id) -> tuple[list, list]:
-        from model.events import build_events
-
         units = self._units(text)
         rows = self._analyse([[w.text for w in u] for u in units], hidden=self.heads is not None) if (
             entities is None or self.heads is not None) else []
+        return self._assemble(text, units, rows, entities, report_date, source_id)
+
+    def _assemble(self, text: str, units: list[list[Word]], rows: list, entities: Optional[Sequence[Entity]],
+                  report_date, source_id) -> tuple[list, list]:
+        """One report's (entities, records) from its sentences' ``_analyse`` rows: the rules, then the heads."""
+        from model.events import build_events
+
         if entities is None:
             entities = [e for u, row in zip(units, rows) for e in bio_to_spans(text, u, row[0], row[1])]
         records = build_events(text, entities, report_date, source_id=source_id)
@@ -335,7 +341,7 @@ class Predictor:
             roles = self.heads.role_probs(np.stack(vectors)) if all(v is not None for v in vectors) else None
             if roles is not None:
                 words.extend((w.start, w.end, p) for w, p in zip(u, roles))
-        return list(entities), apply_heads(records, HeadOutputs(sentences, words), self.heads)
+        return list(entities), apply_heads(records, HeadOutputs(sentences, words, text), self.heads)
 
     def extract(self, text: str, report_date=None, source_id: Optional[str] = None) -> list:
         """Raw report text -> event records (NER, the rules, and the checkpoint's event heads when it has them)."""
@@ -346,6 +352,38 @@ class Predictor:
         if not isinstance(text, str):
             raise TypeError(f"text is {type(text).__name__}; expected str")
         return self._records(text, None, report_date, source_id)
+
+    def extract_batch(self, texts: Sequence[str], report_dates: Optional[Sequence] = None,
+                      source_ids: Optional[Sequence[Optional[str]]] = None) -> list[tuple[list, list]]:
+        """Many raw reports -> (entities, event records) for each, in the caller's order.
+
+        The encoder runs over the sentences of many reports in length-sorted batches (one report per call makes
+        small batches padded to its longest sentence), then the rules and heads run report by report. On torch
+        this is ``[extract_all(t) for t in texts]``; dynamic int8 quantises a batch's activations with one range,
+        so there a rare tag may differ from one report per call."""
+        texts = [texts] if isinstance(texts, str) else list(texts)
+        for t, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise TypeError(f"text {t} is {type(text).__name__}; expected str")
+        dates = [None] * len(texts) if report_dates is None else list(report_dates)
+        ids = [None] * len(texts) if source_ids is None else list(source_ids)
+        if len(dates) != len(texts) or len(ids) != len(texts):
+            raise InputError(f"{len(texts)} texts, {len(dates)} report dates and {len(ids)} source ids",
+                             expected="one date and one id per text (or None for all)", where="extract_batch")
+        units = [self._units(t) for t in texts]
+        out: list[tuple[list, list]] = []
+        start = 0
+        while start < len(texts):  # bounded groups: a group's hidden states are all held at once
+            end, n = start + 1, len(units[start])
+            while end < len(texts) and n + len(units[end]) <= BATCH_GROUP_SENTENCES:
+                n, end = n + len(units[end]), end + 1
+            rows = self._analyse([[w.text for w in u] for i in range(start, end) for u in units[i]],
+                                 hidden=self.heads is not None)
+            for i in range(start, end):
+                mine, rows = rows[: len(units[i])], rows[len(units[i]) :]
+                out.append(self._assemble(texts[i], units[i], mine, None, dates[i], ids[i]))
+            start = end
+        return out
 
     def events(self, text: str, entities: Sequence[Entity], report_date=None, source_id: Optional[str] = None) -> list:
         """Event records from given entities (gold ones, for evaluation), with the checkpoint's event heads."""

@@ -6,6 +6,7 @@ reads them once at import and builds the lookup tables the rules use, plus the m
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
@@ -73,6 +74,16 @@ _BETWEEN = _words("between_words")
 _SUFFIXES = ("هما", "هم", "هن", "ها", "ه")
 
 
+@lru_cache(maxsize=1 << 16)
+def _forms(norm: str, suffixes: bool) -> tuple[tuple[str, bool], ...]:
+    """The (form, definite) readings ``_match`` tries, in order; cached: the rules look a word up in many tables."""
+    forms = [(r.stem, r.definite) for r in proclitic_readings(norm)]
+    if suffixes:
+        # a possessive pronoun points back like the article does: "طائراته"، "سيطرتها"
+        forms = forms + [(f[: -len(x)], True) for f, d in forms for x in _SUFFIXES if f.endswith(x) and len(f) - len(x) >= 3]
+    return tuple(forms)
+
+
 def _match(
     norm: str, table: dict[str, str] | set[str], suffixes: bool = False
 ) -> Optional[tuple[str, str, bool]]:
@@ -80,11 +91,7 @@ def _match(
 
     With ``suffixes``, a possessive pronoun may follow the word: "سيطرتها"، "هجومهم"، "عددهم".
     """
-    forms = [(r.stem, r.definite) for r in proclitic_readings(norm)]
-    if suffixes:
-        # a possessive pronoun points back like the article does: "طائراته"، "سيطرتها"
-        forms = forms + [(f[: -len(x)], True) for f, d in forms for x in _SUFFIXES if f.endswith(x) and len(f) - len(x) >= 3]
-    for form, definite in forms:
+    for form, definite in _forms(norm, suffixes):
         if form in table:
             value = table[form] if isinstance(table, dict) else form
             return form, value, definite
