@@ -11,8 +11,12 @@ ONNX runner returns with the logits:
 - the **role head** (softmax per word of a FACTION or LOCATION mention): ``none`` (mentioned only), ``side1``
   (the initiating side), ``side2`` (the other side), ``place`` (where the incident happened).
 
-``apply_heads`` then edits the rule-built records: drops those whose sentences report no incident, retypes them,
-orders actors by side (dropping those only mentioned) and puts the incident's own place first.
+``apply_heads`` then edits the rule-built records: drops those whose sentences report no incident, retypes them
+(the rules' type stands when a sentence of the record says it too), orders actors by side (dropping those only
+mentioned; a battle gets two sides) and puts the incident's own place first (``model.events.places``). Last, over
+the report: a headline's retelling is dropped (``model.events.headline``), records of one incident are merged
+(``model.events.merge``) and a record whose place is one of a list becomes one record per place
+(``model.events.split``).
 """
 from __future__ import annotations
 
@@ -24,7 +28,10 @@ from typing import Optional, Sequence
 import numpy as np
 
 from model.events.classify import sub_event_type_for
+from model.events.headline import drop_headlines
 from model.events.merge import merge_records
+from model.events.places import order_places
+from model.events.split import split_by_place
 
 HEADS_WEIGHTS = "event_heads.safetensors"
 HEADS_CONFIG = "event_heads.json"
@@ -89,6 +96,51 @@ def _mean_role(out: HeadOutputs, start: int, end: int) -> Optional[np.ndarray]:
     return np.mean(probs, axis=0) if probs else None
 
 
+def _sided_actors(rec, out: HeadOutputs) -> list:
+    """The record's actors with the role head's side (those only mentioned dropped), attackers first.
+
+    A battle has two sides: when the head puts every actor on side 1 ("اشتباكات بين X و Y" reads as two
+    initiators), the one it finds most like side 2 goes there."""
+    actors, side2 = [], {}
+    for m in rec.actors:
+        p = _mean_role(out, m.start, m.end)
+        if p is None:
+            actors.append(m)
+            continue
+        side = ROLES[int(np.argmax(p[:3]))]
+        if side in _ROLE_OF:
+            m.role = _ROLE_OF[side]
+            actors.append(m)
+            side2[id(m)] = float(p[ROLES.index("side2")])
+    attackers = [m for m in actors if m.role == "attacker"]
+    if rec.event_type.value == "battle" and len({m.value for m in attackers}) > 1 and len(attackers) == len(actors):
+        max(attackers[1:], key=lambda m: side2.get(id(m), 0.0)).role = "target"
+    return sorted(actors, key=lambda m: m.role != "attacker")
+
+
+def _placed_first(locations: list, out: HeadOutputs) -> list:
+    """Locations the role head calls the incident's place first (``model.events.places.order_places``).
+
+    The head's confidence is read as yes/no, not ranked: two places it is sure of ("على حي الهضبة وسوق الجمعة")
+    keep the text's order; among places it doubts, datelines and regions go last."""
+    def placed(m) -> bool:
+        p = _mean_role(out, m.start, m.end)
+        return p is not None and float(p[ROLES.index("place")]) >= 0.5
+
+    return order_places(locations, out.text, placed)
+
+
+def _learned_type(rule: str, probs: Sequence[np.ndarray], threshold: float) -> str:
+    """The record's type from its sentences' probabilities: the rules' own type when a sentence of the record
+    says it too (a record often spans the clash and the shelling told inside it: the head sees each sentence
+    alone, the rules see which word opened the record); else the type of the first sentence that reports an
+    incident (the one the record opens on), not the most confident sentence anywhere in it."""
+    if any(p[INCIDENT_TYPES.index(rule)] >= threshold for p in probs) if rule in INCIDENT_TYPES else False:
+        return rule
+    first = next((p for p in probs if p.max() >= threshold), probs[0])
+    return INCIDENT_TYPES[int(first.argmax())]
+
+
 def apply_heads(records: Sequence, out: HeadOutputs, heads: EventHeads) -> list:
     """Edit rule-built records with the heads' view (records are changed in place and the kept ones returned)."""
     kept = []
@@ -100,27 +152,14 @@ def apply_heads(records: Sequence, out: HeadOutputs, heads: EventHeads) -> list:
         best = np.max(probs, axis=0)
         if best.max() < heads.threshold:
             continue  # the sentences report no incident: a trigger word alone does not make an event
-        learned = INCIDENT_TYPES[int(best.argmax())]
+        learned = _learned_type(rec.event_type.value, probs, heads.threshold)
         if learned != rec.event_type.value:
             rec.event_type.value = learned
             # the rules still know which kind of that type the record's words say ("قصف مدفعي": shelling)
             rec.event_type.sub_event_type = sub_event_type_for(rec, learned) or (
                 heads.default_sub_types or {}).get(learned)
-        actors = []
-        for m in rec.actors:
-            p = _mean_role(out, m.start, m.end)
-            if p is None:
-                actors.append(m)
-                continue
-            side = ROLES[int(np.argmax(p[:3]))]
-            if side in _ROLE_OF:
-                m.role = _ROLE_OF[side]
-                actors.append(m)
-        rec.actors = sorted(actors, key=lambda m: m.role != "attacker")
-        scored = []
-        for m in rec.locations:
-            p = _mean_role(out, m.start, m.end)
-            scored.append((-(p[ROLES.index("place")] if p is not None else 0.0), len(scored), m))
-        rec.locations = [m for _, _, m in sorted(scored)]
+        rec.actors = _sided_actors(rec, out)
+        rec.locations = _placed_first(rec.locations, out)
         kept.append(rec)
-    return merge_records(kept, out.text)
+    # merged first: a list of places is often named once the incident's sentences are one record
+    return split_by_place(merge_records(drop_headlines(kept, out.text), out.text))

@@ -139,7 +139,8 @@ def test_apply_heads_drops_retypes_and_orders():
     yes = HeadOutputs([(0, len(text), np.array([0.1, 0.9, 0.1, 0.1, 0.1]))],
                       [(5, 8, np.array([0.1, 0.1, 0.7, 0.1])), (9, 14, np.array([0.8, 0.0, 0.0, 0.2])),
                        (15, 19, np.array([0.1, 0.0, 0.0, 0.9]))])
-    (rec,) = apply_heads([_record(text, [a], [l1, l2])], yes, heads)
+    rec, twin = apply_heads([_record(text, [a], [l1, l2])], yes, heads)
+    assert [m.text for m in twin.locations] == ["الرقة"]  # two listed places: two incidents (test_events_split.py)
     # retyped: the sub-type is what the record's own words say of that type ("قصفت": shelling) ...
     assert rec.event_type.value == "explosion_remote_violence"
     assert rec.event_type.sub_event_type == "Shelling/artillery/missile attack"

@@ -8,7 +8,8 @@ Fatalities (conservative, ACLED-style)
       record that it can include (same victims' affiliation, or any when it names none): it is the latest count
       of the same dead, so adding both would count them twice;
     - a running total over a period ("... منذ مطلع العام إلى 19"، "خلال الأشهر الماضية") is a cumulative toll beyond
-      this incident and is not added at all.
+      this incident and is not added at all; so is any toll since a war's or a battle's onset ("منذ اندلاع الحرب")
+      or over months or years, with or without a rise verb.
 
     Each casualty says whether it was added (``counted``), so the sum can be checked by hand.
 """
@@ -38,9 +39,13 @@ from model.events.lexicons import (
     _SURRENDER,
     _TOLL_NOUNS,
     _match,
+    _words,
 )
 from model.events.records import CIVILIANS, Casualty
 from model.numbers import apply_qualifier, count_text_qualifier, parse_count
+
+_ONSET = _words("onset_nouns")
+_LONG_PERIOD = _words("long_period_nouns")
 
 
 def _status(
@@ -217,7 +222,7 @@ def _running_flags(doc: _Doc, k: int, lo: int, hi: int) -> tuple[bool, bool]:
     clause = [i for i in doc.toks_in(lo, hi) if not doc.toks[i].punct]
     before = [i for i in clause if i < first]
     if not any(_match(doc.toks[i].norm, _RUNNING_VERBS) for i in before):
-        return False, False
+        return False, _long_period(doc, clause)
     if not any(_match(doc.toks[i].norm, _RUNNING_NOUNS, suffixes=True) for i in clause if doc.toks[i].entity is None):
         return False, False
     period = any(_match(doc.toks[i].norm, _PERIOD_START) for i in clause)
@@ -226,6 +231,19 @@ def _running_flags(doc: _Doc, k: int, lo: int, hi: int) -> tuple[bool, bool]:
         if w == "خلال" and any(_match(x, _PERIOD_NOUNS) for x in words[pos + 1 : pos + 4]):
             period = True
     return True, period
+
+
+def _long_period(doc: _Doc, clause: list[int]) -> bool:
+    """"مقتل أكثر من 1,100 شخص منذ اندلاع الحرب"، "خلال الأشهر الماضية": a toll over a war or a season, not an
+    incident's, even without a rise verb. ("منذ صباح اليوم" is today's incident: only an onset noun counts.)"""
+    words = [doc.toks[i].norm for i in clause]
+    for pos, w in enumerate(words):
+        near = words[pos + 1 : pos + 3]
+        if _match(w, _PERIOD_START) and any(_match(x, _ONSET) for x in near):
+            return True
+        if w == "خلال" and any(_match(x, _LONG_PERIOD) for x in near):
+            return True
+    return False
 
 
 def _exceeds(doc: _Doc, k: int, lo: int) -> bool:

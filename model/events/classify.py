@@ -15,12 +15,15 @@ import datetime as dt
 from typing import Optional
 
 from model.aliases import actor_kind
+from model.arabic import normalise_arabic
 from model.dates import resolve_date
 from model.events.clauses import _Doc, _find_triggers, _period_start, _Trigger
 from model.events.incidents import _Draft
-from model.events.lexicons import _SUB_EVENTS
+from model.events.lexicons import _SUB_EVENTS, _match, _words
 from model.events.records import CIVILIANS, Casualty, EventDate, EventRecord, EventType, Mention
 from model.spans import Entity
+
+_PAST = _words("past_markers")
 
 
 def _event_type(doc: _Doc, draft: _Draft, casualties: list[Casualty], actors: list[Mention]) -> EventType:
@@ -76,6 +79,10 @@ def _event_type(doc: _Doc, draft: _Draft, casualties: list[Casualty], actors: li
     if "S" in by_cat:
         if territory and killed:
             return make("battle", territory_sub(), territory[0])
+        advance = [t for t in by_cat["S"] if t.kind == "advance"]
+        if advance and killed:
+            # "تقدمت القوات ... وقتل 5": fighting, but no place is said to have changed hands
+            return make("battle", _SUB_EVENTS["clash"], advance[0])
         s = by_cat["S"][0]
         return make("strategic_development", _SUB_EVENTS[s.kind], s)
     return EventType("other")
@@ -128,18 +135,25 @@ def _event_date(doc: _Doc, draft: _Draft, previous: Optional[dt.date]) -> EventD
         value = resolve_date(e.text, doc.ref, previous)
         if value is not None:
             return EventDate(value.isoformat(), e.text, e.start, e.end, "span")
-    if dates:
-        e = doc.entities[dates[0]]
-        return EventDate(None, e.text, e.start, e.end, "span")
+    # a date of the record that names no day ("مطلع أيار"): the day is read from before it, like an undated record
     start = draft.units[0].start
     n_before = bisect.bisect_right(doc.date_ends, (start, len(doc.entities)))
     for _, k in reversed(doc.date_ends[:n_before]):
-        if _period_start(doc, k):
-            continue
+        if _period_start(doc, k) or _past_marked(doc, k):
+            continue  # "رداً على تفجير وقع الأحد الماضي": an earlier event's day, not this record's
         e = doc.entities[k]
         value = resolve_date(e.text, doc.ref, previous)
         if value is not None:
             return EventDate(value.isoformat(), e.text, e.start, e.end, "previous")
     if doc.ref is not None:
         return EventDate(doc.ref.isoformat(), None, None, None, "report")
+    if dates:
+        e = doc.entities[dates[0]]
+        return EventDate(None, e.text, e.start, e.end, "span")
     return EventDate()
+
+
+def _past_marked(doc: _Doc, k: int) -> bool:
+    """"الأحد الماضي"، "مساء الأحد الفائت": a weekday or period the text itself marks as past."""
+    words = [normalise_arabic(w) for w in doc.entities[k].text.split()]
+    return any(_match(w, _PAST) for w in words)

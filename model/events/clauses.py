@@ -23,9 +23,13 @@ from model.events.lexicons import (
     _RUNNING_VERBS,
     _TRIGGERS,
     _match,
+    _words,
 )
 from model.spans import Entity
 from model.words import split_sentences, split_words
+
+# "حاولت القوات التقدم"، "فشلت في التقدم": a territorial word after these reports an attempt (a clash)
+_ATTEMPT = _words("attempt_words")
 
 
 @dataclass
@@ -217,6 +221,8 @@ def _find_triggers(doc: _Doc, idx: list[int]) -> list[_Trigger]:
             category, kind = "B", "clash"
         if form == "تبادل" and "اطلاق" not in nxt and nxt not in ("القصف", "النيران"):
             continue
+        if kind in ("territory", "advance") and any(_match(doc.toks[j].norm, _ATTEMPT) for j in doc.prev_words(i, 5)):
+            category, kind = "B", "clash"  # "حاولت القوات التقدم"، "فشلت في التقدم": fighting, no ground changed hands
         pointing = bool(prev and _match(doc.toks[prev[0]].norm, _DEMONSTRATIVES))
         found.append(_Trigger(category, kind, i, definite or pointing, pointing))
     for pos, i in enumerate(idx[:-1]):

@@ -3,7 +3,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Optional
+
+from model.arabic import normalise_arabic, proclitic_readings
 
 EVENT_TYPES = ("battle", "explosion_remote_violence", "violence_against_civilians", "strategic_development", "other")
 ACLED_EVENT_TYPES = {
@@ -15,6 +19,18 @@ ACLED_EVENT_TYPES = {
 }
 STATUSES = ("killed", "wounded", "captured", "missing", "unknown")
 CIVILIANS = "civilians"
+
+
+@lru_cache(maxsize=1)
+def _civilian_places() -> frozenset[str]:
+    # read here, not from ``lexicons`` (which sits above this module): the one list this module needs
+    data = json.loads((Path(__file__).with_name("lexicons.json")).read_text(encoding="utf-8"))
+    return frozenset(normalise_arabic(w) for w in data["civilian_places"].split())
+
+
+def _names_civilian_place(text: str) -> bool:
+    places = _civilian_places()
+    return any(r.stem in places for w in text.split() for r in proclitic_readings(normalise_arabic(w.strip("،,.:؛"))))
 
 
 @dataclass
@@ -132,14 +148,18 @@ class EventRecord:
 
     def civilian_victims(self) -> bool:
         """Whether the other side is civilians: violence against civilians, or an explosion whose hurt are
-        civilians or people of no armed group (a market, a bus, a house), when no armed side 2 is named."""
+        civilians or people of no armed group (a market, a bus, a house), or that hurt no one counted but hit homes,
+        a market, a hospital or a camp, when no armed side 2 is named."""
         if self.sides()[1] or self.event_type.value not in ("violence_against_civilians", "explosion_remote_violence"):
             return False
         if self.event_type.value == "violence_against_civilians":
             return True
         hurt = [c for c in self.casualties if c.status in ("killed", "wounded")]
         armed = [c for c in hurt if c.affiliation and c.affiliation != CIVILIANS]
-        return bool(hurt) and not armed
+        if not hurt:
+            # no one counted, nothing armed named as hit, but homes, a market or a hospital were: civilians
+            return _names_civilian_place(self.text)
+        return not armed
 
     def to_acled_row(self) -> dict[str, object]:
         """ACLED columns where they exist (``event_date`` ... ``source``), then our extras."""
