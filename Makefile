@@ -1,5 +1,6 @@
 # Two commands do everything on a fresh machine (Python 3.11 + pip):
-#   make run    set up, then train the embedded offline default (e5-offline), evaluate it, extract events
+#   make run    set up, then train the embedded offline default (e5-offline), evaluate it, extract events, then
+#               its fast 6-layer student (make fast)
 #   make test   set up, then run the test suite (tiny models, offline, under 10 minutes on 2 cores) and
 #               scripts/check_install.sh (a plain `pip install .` in a fresh venv works from any folder)
 PY ?= python3
@@ -7,9 +8,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RUN ?= outputs/e5-offline
+FAST ?= outputs/e5-offline-6l
 EXAMPLE ?= data/examples/deir_ez_zor_2017-09-14.txt
 
-.PHONY: setup browser run test bench clean
+.PHONY: setup browser run fast test bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -32,6 +34,18 @@ run: setup
 	$(BIN)/war-ner evaluate --model $(RUN)/model/onnx-int8 --out $(RUN)/test_metrics_int8.json data/annotations/test.jsonl
 	$(BIN)/war-ner extract --model $(RUN)/model --format html --out $(RUN)/example.html $(EXAMPLE)
 	$(BIN)/war-ner extract --model $(RUN)/model --format jsonl $(EXAMPLE)
+	$(MAKE) fast
+
+# The fast default on any x86 CPU: a 6-layer student initialised from $(RUN)/model's layers and distilled from it,
+# with its own event heads and its int8 export inside its folder (`war-ner extract --model $(FAST)/model`).
+fast: setup
+	$(BIN)/war-ner train configs/e5-offline-6l.yaml --model.name=$(RUN)/model --train.distill_from=$(RUN)/model \
+		--train.output_dir=$(FAST) --train.overwrite=true
+	$(BIN)/war-ner export-onnx --model $(FAST)/model --out $(FAST)/model/onnx-int8 --quantize int8 --smooth 0.75 \
+		--calibration data/annotations/train.jsonl
+	$(BIN)/war-ner evaluate --slices --model $(FAST)/model --out $(FAST)/test_metrics_int8.json data/annotations/test.jsonl
+	$(BIN)/war-ner evaluate-events --model $(FAST)/model --out $(FAST)/test_events_int8.json data/annotations/test.jsonl
+	$(BIN)/war-ner extract --model $(FAST)/model --format jsonl $(EXAMPLE)
 
 # Best effort, for the page's browser test: Chromium + chromedriver from apt (needs root and apt-get; ~25 s).
 # Where they cannot be installed the test skips and says why.
@@ -48,7 +62,7 @@ test: setup browser
 	PY=$(PY) scripts/check_install.sh
 
 bench: setup
-	$(BIN)/war-ner bench --model $(RUN)/model --data data/annotations --out $(RUN)/bench.json
+	$(BIN)/war-ner bench --model $(RUN)/model --student-model $(FAST)/model --data data/annotations --out $(RUN)/bench.json
 
 clean:
 	rm -rf outputs
