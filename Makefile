@@ -9,6 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RUN ?= outputs/e5-offline
 FAST ?= outputs/e5-offline-6l
+FAST_ARGS ?=  # extra overrides for the student's training, e.g. FAST_ARGS=--train.num_threads=2
 EXAMPLE ?= data/examples/deir_ez_zor_2017-09-14.txt
 
 .PHONY: setup browser run fast test bench clean
@@ -40,7 +41,7 @@ run: setup
 # with its own event heads and its int8 export inside its folder (`war-ner extract --model $(FAST)/model`).
 fast: setup
 	$(BIN)/war-ner train configs/e5-offline-6l.yaml --model.name=$(RUN)/model --train.distill_from=$(RUN)/model \
-		--train.output_dir=$(FAST) --train.overwrite=true
+		--train.output_dir=$(FAST) --train.overwrite=true $(FAST_ARGS)
 	$(BIN)/war-ner export-onnx --model $(FAST)/model --out $(FAST)/model/onnx-int8 --quantize int8 --smooth 0.75 \
 		--calibration data/annotations/train.jsonl
 	$(BIN)/war-ner evaluate --slices --model $(FAST)/model --out $(FAST)/test_metrics_int8.json data/annotations/test.jsonl
