@@ -152,3 +152,15 @@ def test_apply_heads_drops_retypes_and_orders():
     mentioned = HeadOutputs(yes.sentences, [(5, 8, np.array([0.9, 0.05, 0.05, 0.0]))])
     (rec,) = apply_heads([_record(text, [Mention("SDF", "قسد", 5, 8)], [])], mentioned, heads)
     assert rec.actors == []
+
+
+def test_evaluate_events_cli_says_which_engine_it_scored(heads_run, tmp_path, capsys):
+    from train.cli import main as cli
+
+    out = tmp_path / "events.json"
+    assert cli(["evaluate-events", "--model", str(heads_run["model"]), "--out", str(out),
+                str(heads_run["data"] / "test.jsonl")]) == 0
+    saved = json.loads(out.read_text(encoding="utf-8"))
+    assert saved["engine"] == "torch" and saved["engine_dir"] == str(heads_run["model"])
+    assert '"engine": "torch"' in capsys.readouterr().out
+    assert saved["incidents"]["tp"] + saved["incidents"]["fn"] > 0  # the layer's incidents were scored

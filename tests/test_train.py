@@ -78,6 +78,9 @@ def test_cli_train_then_evaluate(tiny_corpus, tmp_path):
     metrics = json.loads(m.read_text())
     assert set(metrics["strict"]) == {"precision", "recall", "f1", "per_type"}
     assert "strict" in r.stdout and "F1" in r.stdout
+    # which engine was scored is said (a checkpoint with an onnx-int8/ export would be scored on it)
+    assert metrics["engine"] == "torch" and metrics["engine_dir"] == str(out / "model")
+    assert f"(torch: {out / 'model'})" in r.stdout
     assert set(metrics["errors"]) == {"per_gold_type", "type_confusions", "spurious"}
 
 

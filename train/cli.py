@@ -101,7 +101,8 @@ def _evaluate(args) -> int:
     from train.evaluate import evaluate, format_report  # after the checks: seqeval imports scikit-learn (1 s)
 
     metrics = evaluate(args.model, args.data, args.out, batch_size=args.batch_size, slices=args.slices)
-    print(format_report(metrics, f"== {args.model} on {', '.join(args.data)} =="))
+    print(format_report(metrics, f"== {args.model} ({metrics['engine']}: {metrics['engine_dir']}) on "
+                                 f"{', '.join(args.data)} =="))
     if args.slices:
         from train.slices import format_slices
 

@@ -105,6 +105,8 @@ def _evaluate_events(args) -> int:
         else:
             records_for = lambda text, gold, date, rid: predictor.extract(text, date, rid)  # noqa: E731
     metrics = evaluate_events(docs, layer, records_for)
+    if args.model:  # what ran: the checkpoint's onnx-int8/ export when it has an up-to-date one
+        metrics["engine"], metrics["engine_dir"] = predictor.engine, str(predictor.model_dir)
     summary = {k: v for k, v in metrics.items() if k != "errors"}
     print(json.dumps(summary, indent=2))
     if args.out:

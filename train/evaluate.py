@@ -122,6 +122,9 @@ def evaluate(model_dir: str | os.PathLike, data: Sequence[str | os.PathLike],
     metrics = evaluate_predictor(predictor, examples, docs=docs if slices else None)
     metrics["data"] = [str(d) for d in data]
     metrics["model"] = str(model_dir)
+    # what ran: a checkpoint with an up-to-date onnx-int8/ export is scored on it (WAR_NER_ENGINE=torch: on torch)
+    metrics["engine"] = predictor.engine
+    metrics["engine_dir"] = str(predictor.model_dir)
     if out_json:
         from model.atomic import atomic_write_text
 
