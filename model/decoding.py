@@ -6,6 +6,7 @@ name whole when the model hesitates on one word's type. Same inputs on every eng
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
@@ -13,8 +14,10 @@ import numpy as np
 _FORBIDDEN = -1e9
 
 
-def _transitions(labels: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(previous x current) additive scores and the start scores: 0 where allowed, a large negative where not."""
+@lru_cache(maxsize=16)
+def _transitions(labels: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """(previous x current) additive scores and the start scores: 0 where allowed, a large negative where not.
+    Cached: every sentence of a checkpoint has the same label set."""
     inside = [t[2:] if t.startswith("I-") else None for t in labels]
     kinds = [t[2:] if t[:2] in ("B-", "I-") else None for t in labels]
     trans = np.zeros((len(labels), len(labels)), dtype=np.float64)
@@ -37,7 +40,7 @@ def constrained_bio(dists: np.ndarray, labels: Sequence[str]) -> list[int]:
     n = len(dists)
     if n == 0:
         return []
-    trans, start = _transitions(labels)
+    trans, start = _transitions(tuple(labels))
     logp = np.log(np.clip(np.asarray(dists, dtype=np.float64), 1e-12, 1.0))
     score = logp[0] + start
     back = np.zeros((n, len(labels)), dtype=np.int64)

@@ -24,6 +24,7 @@ from model.encoding import (
     pad_windows,
 )
 from model.decoding import constrained_bio
+from model.engines import OnnxRunner, TorchRunner, load_torch, onnx_tokenizer, resolve_engine, softmax
 from model.errors import InputError
 from model.event_heads import EventHeads, HeadOutputs, apply_heads
 from model.spans import Entity, bio_to_spans, enforce_span_edges
@@ -31,128 +32,7 @@ from model.words import Word, split_sentences, split_words
 
 DEFAULT_MAX_LENGTH = 256
 DEFAULT_STRIDE = 64
-ENGINES = ("auto", "torch", "onnx")
 BATCH_GROUP_SENTENCES = 512  # extract_batch holds this many sentences' hidden states at once (~30 MB, e5-small)
-
-
-def _softmax(x: np.ndarray) -> np.ndarray:
-    x = x - x.max(axis=-1, keepdims=True)
-    e = np.exp(x)
-    return e / e.sum(axis=-1, keepdims=True)
-
-
-class _TorchRunner:
-    """Runs an in-memory transformers token classifier (eval mode, no gradients)."""
-
-    engine = "torch"
-
-    def __init__(self, model, device: Optional[str] = None):
-        import torch
-
-        self.torch = torch
-        self.model = model
-        self.device = device or str(next(model.parameters()).device)
-        self.id2label = {int(k): v for k, v in model.config.id2label.items()}
-
-    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray, hidden: bool = False):
-        """Logits, or (logits, last hidden states) with ``hidden``."""
-        torch = self.torch
-        was_training = self.model.training
-        self.model.eval()
-        with torch.inference_mode():
-            out = self.model(
-                input_ids=torch.from_numpy(input_ids).to(self.device),
-                attention_mask=torch.from_numpy(attention_mask).to(self.device),
-                output_hidden_states=hidden,
-            )
-        if was_training:
-            self.model.train()
-        logits = out.logits.float().cpu().numpy()
-        return (logits, out.hidden_states[-1].float().cpu().numpy()) if hidden else logits
-
-
-def _resolve_engine(model_dir: Path, engine: str) -> Path:
-    """The folder to load for ``engine``: ``model_dir`` itself, or its fast-path export."""
-    from model.fast_path import FAST_PATH_DIR, fast_path
-
-    if engine not in ENGINES:
-        raise InputError(f"engine {engine!r} (from the argument or $WAR_NER_ENGINE)",
-                         expected=f"one of {', '.join(ENGINES)}", fix="e.g. WAR_NER_ENGINE=torch to force torch")
-    if (model_dir / "model.onnx").exists():
-        if engine == "torch":
-            raise InputError("is an ONNX export, which torch cannot run", where=str(model_dir),
-                             expected="a checkpoint folder with model.safetensors for the torch engine",
-                             fix="pass the checkpoint it was exported from, or drop the torch engine")
-        return model_dir
-    if engine == "torch":
-        return model_dir
-    fast = fast_path(model_dir)
-    if fast is not None:
-        return fast
-    if engine == "onnx":
-        raise InputError(f"holds neither model.onnx nor an up-to-date {FAST_PATH_DIR}/ export", where=str(model_dir),
-                         expected="an ONNX folder for the onnx engine",
-                         fix=f"war-ner export-onnx --model {model_dir} --quantize int8 --out {model_dir / FAST_PATH_DIR}")
-    return model_dir
-
-
-def _load_torch(model_dir: Path, device: Optional[str], num_threads: Optional[int]) -> _TorchRunner:
-    import torch
-    from transformers import AutoModelForTokenClassification
-
-    if num_threads:
-        torch.set_num_threads(num_threads)
-    # safetensors only: loading never unpickles.
-    model = AutoModelForTokenClassification.from_pretrained(model_dir, use_safetensors=True)
-    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-    return _TorchRunner(model.to(device).eval(), device)
-
-
-def _onnx_tokenizer(model_dir: Path):
-    """The folder's tokenizer without importing torch (``AutoTokenizer`` does: ~1-3 s and ~100 MB), or None.
-
-    Only for folders whose tokenizer class is the generic ``tokenizer.json`` backend (ours: tiny and e5), which is
-    the class ``AutoTokenizer`` would return for them, so tokenisation is the same.
-    """
-    cfg = model_dir / "tokenizer_config.json"
-    if not (model_dir / "tokenizer.json").exists() or not cfg.exists():
-        return None
-    try:
-        cls = json.loads(cfg.read_text(encoding="utf-8")).get("tokenizer_class")
-    except ValueError:
-        return None
-    if cls not in ("PreTrainedTokenizerFast", "TokenizersBackend"):
-        return None
-    from transformers import PreTrainedTokenizerFast
-
-    return PreTrainedTokenizerFast.from_pretrained(model_dir)
-
-
-class _OnnxRunner:
-    engine = "onnx"
-
-    def __init__(self, model_dir: Path, num_threads: Optional[int]):
-        import onnxruntime as ort
-
-        opts = ort.SessionOptions()
-        if num_threads:
-            opts.intra_op_num_threads = num_threads
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self.session = ort.InferenceSession(str(model_dir / "model.onnx"), opts, providers=["CPUExecutionProvider"])
-        self.inputs = {i.name for i in self.session.get_inputs()}
-        config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
-        self.id2label = {int(k): v for k, v in config["id2label"].items()}
-
-    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray, hidden: bool = False):
-        """Logits, or (logits, last hidden states) with ``hidden`` (exports made with the event heads)."""
-        feed = {"input_ids": input_ids, "attention_mask": attention_mask}
-        if "token_type_ids" in self.inputs:
-            feed["token_type_ids"] = np.zeros_like(input_ids)
-        feed = {k: v for k, v in feed.items() if k in self.inputs}
-        if hidden:
-            logits, states = self.session.run(["logits", "hidden"], feed)
-            return logits, states
-        return self.session.run(["logits"], feed)[0]
 
 
 class Predictor:
@@ -207,18 +87,18 @@ class Predictor:
                 f"{model_dir}: no config.json; expected a checkpoint folder written by `war-ner train` "
                 "or `war-ner export-onnx` (or any transformers token-classification folder)"
             )
-        model_dir = _resolve_engine(model_dir, engine or os.environ.get("WAR_NER_ENGINE") or "auto")
+        model_dir = resolve_engine(model_dir, engine or os.environ.get("WAR_NER_ENGINE") or "auto")
         config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
         onnx = (model_dir / "model.onnx").exists()
-        tokenizer = _onnx_tokenizer(model_dir) if onnx else None
+        tokenizer = onnx_tokenizer(model_dir) if onnx else None
         if tokenizer is None:
             from transformers import AutoTokenizer  # imports torch
 
             tokenizer = AutoTokenizer.from_pretrained(model_dir)
         if onnx:
-            runner = _OnnxRunner(model_dir, num_threads)
+            runner = OnnxRunner(model_dir, num_threads)
         else:
-            runner = _load_torch(model_dir, device, num_threads)
+            runner = load_torch(model_dir, device, num_threads)
         limit = min(
             int(config.get("max_position_embeddings", 512)) - 2,
             int(getattr(tokenizer, "model_max_length", 10**6) or 10**6),
@@ -237,24 +117,21 @@ class Predictor:
     def from_model(cls, model, tokenizer, *, max_length: int = DEFAULT_MAX_LENGTH, stride: int = DEFAULT_STRIDE,
                    batch_size: int = 32, preprocess: Optional[Callable[[str], str]] = None) -> "Predictor":
         """Wrap an in-memory model (used during training for dev evaluation)."""
-        runner = _TorchRunner(model)
+        runner = TorchRunner(model)
         return cls(tokenizer, runner, runner.id2label, max_length, stride, batch_size, preprocess)
 
-    def _run_windows(self, windows: Sequence[Window], hidden: bool = False, full: bool = False) -> list[tuple]:
-        """(label ids, probabilities[, hidden states][, every label's probability]) per position for every window,
-        batched by length."""
+    def _run_windows(self, windows: Sequence[Window], hidden: bool = False) -> list[tuple]:
+        """(every label's probability, hidden states or None) per position for every window, batched by length."""
         results: list = [None] * len(windows)
         order = sorted(range(len(windows)), key=lambda i: len(windows[i]))
         for b in range(0, len(order), self.batch_size):
             chunk = order[b : b + self.batch_size]
             ids, mask = pad_windows([windows[i] for i in chunk], self.pad_id)
             got = self.runner(ids, mask, hidden=True) if hidden else (self.runner(ids, mask), None)
-            probs = _softmax(got[0].astype(np.float32))
-            best = probs.argmax(-1)
+            probs = softmax(got[0].astype(np.float32))
             for r, i in enumerate(chunk):
                 n = len(windows[i])
-                results[i] = (best[r, :n], probs[r, np.arange(n), best[r, :n]]) + (
-                    (got[1][r, :n].astype(np.float32),) if hidden else ()) + ((probs[r, :n],) if full else ())
+                results[i] = (probs[r, :n], got[1][r, :n].astype(np.float32) if hidden else None)
         return results
 
     def _analyse(self, sentences: Sequence[Sequence[str]], hidden: bool = False, full: bool = False) -> list[tuple]:
@@ -263,7 +140,7 @@ class Predictor:
         over those distributions (``model/decoding.py``)."""
         per_sentence = encode_sentences(self.tokenizer, sentences, self.max_length, self.stride, self.preprocess)
         flat = [w for wins in per_sentence for w in wins]
-        outputs = self._run_windows(flat, hidden, full=True)
+        outputs = self._run_windows(flat, hidden)
         labels = [self.id2label[i] for i in range(len(self.id2label))]
         out = []
         k = 0
@@ -275,16 +152,16 @@ class Predictor:
             dists = np.zeros((len(words), len(labels)), dtype=np.float32)
             dists[:, next((i for i, t in enumerate(labels) if t == "O"), 0)] = 1.0
             for w, (win, pos) in best_window_positions(wins).items():
-                dists[w] = mine[win][-1][pos]
+                dists[w] = mine[win][0][pos]
                 if hidden:
-                    vectors[w] = mine[win][2][pos]
+                    vectors[w] = mine[win][1][pos]
             best = constrained_bio(dists, labels)
             tags = [labels[i] for i in best]
             scores = [float(dists[w, i]) for w, i in enumerate(best)]
             row: tuple = (enforce_span_edges(words, tags), scores)
             if hidden:
                 # the heads were trained on the mean over each window's positions (special tokens included)
-                pooled = np.mean([m[2].mean(axis=0) for m in mine], axis=0) if mine else None
+                pooled = np.mean([m[1].mean(axis=0) for m in mine], axis=0) if mine else None
                 row += (pooled, vectors)
             if full:
                 row += (dists,)
