@@ -10,7 +10,7 @@ from model.spans import enforce_span_edges, spans_to_bio
 from model.words import split_words
 from train.augment import glue_once, glue_proclitics
 from train.corpus import Document
-from train.slices import is_dateline, is_fixed_name, is_glued, score_slices
+from train.slices import is_dateline, is_fixed_name, is_glued, known_forms, score_slices
 
 SEPARATORS = set("–—-،,:.;()[]")
 
@@ -116,9 +116,13 @@ def test_dateline_slice(text, expected):
 
 
 def test_glued_and_fixed_name_slices():
-    known = {"حفتر", "البوكمال"}
+    known = known_forms(["حفتر", "البوكمال", "حركة النجباء", "قضاء هيت", "ريم"])
     assert [is_glued(m, known) for m in ("و٤٢", "وحفتر", "بنغازي", "لبنان", "ونحو 400", "فلسطين")] == [
         True, True, False, False, True, False]
+    # the word after the letter opens another mention of the file (a head the fixed list does not hold)
+    assert [is_glued(m, known) for m in ("وحركة النجباء", "لقضاء الدور", "وأبو البراء", "حركة النجباء")] == [
+        True, True, True, False]
+    assert not is_glued("كريم درويش", known)  # ك + "ريم": not read as glued
     assert is_fixed_name(["القلمون", "الغربي"]) and is_fixed_name(["العاصمة", "طرابلس"])
     assert is_fixed_name(["أم", "درمان"]) and not is_fixed_name(["مدينة", "حلب"])
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from model.spans import tag_runs
 
@@ -54,16 +54,41 @@ def is_dateline(text: str) -> bool:
 def is_glued(mention: str, known: set[str]) -> bool:
     """Whether a mention is written with a proclitic glued on.
 
-    >>> [is_glued(m, {"حفتر"}) for m in ("و38", "والبوكمال", "لباب بغداد", "وحفتر", "بغداد", "وستة", "للقوات")]
+    ``known``: ``known_forms`` of the file's mentions.
+
+    >>> known = known_forms(["حفتر", "قضاء هيت", "ريم"])
+    >>> [is_glued(m, known) for m in ("و38", "والبوكمال", "لباب بغداد", "وحفتر", "بغداد", "وستة", "للقوات")]
     [True, True, True, True, False, True, True]
+    >>> [is_glued(m, known) for m in ("لقضاء المقدادية", "وأبو البراء", "كريم درويش", "قضاء الدور")]
+    [True, True, False, False]
     """
     if len(mention) < 2 or mention[0] not in "وفبكل":
         return False
     if mention.startswith("لل"):
         return True
     rest = mention[1:].lstrip("ـ")
+    head = rest.split(" ")[0]
     return (rest.startswith("ال") or bool(_NUMBER_HEADS.match(rest)) or rest in known
-            or rest.split(" ")[0] in {"باب", "حي", "مدينة", "بلدة", "قرية", "محافظة", "ولاية", "قوات", "عناصر"})
+            or head in {"باب", "حي", "مدينة", "بلدة", "قرية", "محافظة", "ولاية", "قوات", "عناصر", "أبو"}
+            # "لقضاء المقدادية", "وحركة النجباء": the word after the letter opens another mention of the file
+            # (not for ك, whose glued use is rare and whose names often start with it: "كريم")
+            or (mention[0] != "ك" and len(head) >= 2 and f"{_FIRST}{head}" in known))
+
+
+_FIRST = "\x00"  # marks a mention's first word in ``known_forms`` (no mention text contains it)
+
+
+def known_forms(mentions: Iterable[str]) -> set[str]:
+    """What ``is_glued`` compares a mention with: the file's mention texts and (marked) their first words.
+
+    >>> sorted(known_forms(["قضاء هيت"]))
+    ['\\x00قضاء', 'قضاء هيت']
+    """
+    out: set[str] = set()
+    for m in mentions:
+        out.add(m)
+        out.add(_FIRST + m.split(" ")[0])
+    return out
 
 
 def is_fixed_name(words: Sequence[str]) -> bool:
@@ -87,7 +112,7 @@ def phenomena(docs: Sequence) -> dict:
     words_per_doc: dict[str, int] = defaultdict(int)
     for d in docs:
         words_per_doc[d.meta.get("doc", d.id)] += sum(1 for w in split_words(d.text) if any(c.isalnum() for c in w.text))
-    known = {e.text for d in docs for e in d.entities}
+    known = known_forms(e.text for d in docs for e in d.entities)
     glued: dict[str, int] = defaultdict(int)
     for d in docs:
         for e in d.entities:
@@ -118,7 +143,7 @@ def score_slices(sentences: Sequence[dict], gold: Sequence[Sequence[str]], pred:
     words_per_doc: dict[str, int] = defaultdict(int)
     for s in sentences:
         words_per_doc[s["doc"]] += sum(1 for w in s["words"] if any(c.isalnum() for c in w))
-    known = {" ".join(s["words"][a : b + 1]) for s, g in zip(sentences, gold) for a, b, _ in tag_runs(g)}
+    known = known_forms(" ".join(s["words"][a : b + 1]) for s, g in zip(sentences, gold) for a, b, _ in tag_runs(g))
 
     def text_of(s: dict, span: Span) -> str:
         return " ".join(s["words"][span[0] : span[1] + 1])
