@@ -11,6 +11,8 @@ RUN ?= outputs/e5-offline
 FAST ?= outputs/e5-offline-6l
 FAST_ARGS ?=  # extra overrides for the student's training, e.g. FAST_ARGS=--train.num_threads=2
 EXAMPLE ?= data/examples/deir_ez_zor_2017-09-14.txt
+# the tag prior of an int8 export is weighed again on dev for that export (training weighed it for torch)
+SPLITS := --train data/annotations/train.jsonl --dev data/annotations/dev.jsonl
 
 .PHONY: setup browser run fast test bench clean
 
@@ -32,6 +34,7 @@ run: setup
 	# the fast path: int8 (SmoothQuant 0.75, calibrated on train) inside the checkpoint; extract then runs it
 	$(BIN)/war-ner export-onnx --model $(RUN)/model --out $(RUN)/model/onnx-int8 --quantize int8 --smooth 0.75 \
 		--calibration data/annotations/train.jsonl
+	$(BIN)/war-ner calibrate-decoding --model $(RUN)/model $(SPLITS)
 	$(BIN)/war-ner evaluate --model $(RUN)/model/onnx-int8 --out $(RUN)/test_metrics_int8.json data/annotations/test.jsonl
 	$(BIN)/war-ner extract --model $(RUN)/model --format html --out $(RUN)/example.html $(EXAMPLE)
 	$(BIN)/war-ner extract --model $(RUN)/model --format jsonl $(EXAMPLE)
@@ -44,6 +47,7 @@ fast: setup
 		--train.output_dir=$(FAST) --train.overwrite=true $(FAST_ARGS)
 	$(BIN)/war-ner export-onnx --model $(FAST)/model --out $(FAST)/model/onnx-int8 --quantize int8 --smooth 0.75 \
 		--calibration data/annotations/train.jsonl
+	$(BIN)/war-ner calibrate-decoding --model $(FAST)/model $(SPLITS)
 	$(BIN)/war-ner evaluate --slices --model $(FAST)/model --out $(FAST)/test_metrics_int8.json data/annotations/test.jsonl
 	$(BIN)/war-ner evaluate-events --model $(FAST)/model --out $(FAST)/test_events_int8.json data/annotations/test.jsonl
 	$(BIN)/war-ner extract --model $(FAST)/model --format jsonl $(EXAMPLE)

@@ -31,7 +31,8 @@ from model.atomic import atomic_dir
 from model.fast_path import weights_fingerprint
 
 # Files copied from the checkpoint besides the tokenizer (which is re-saved through transformers).
-_EXTRA_FILES = ("training_config.yaml", "metrics.json", "README.md", "event_heads.safetensors", "event_heads.json")
+_EXTRA_FILES = ("training_config.yaml", "metrics.json", "README.md", "event_heads.safetensors", "event_heads.json",
+                "tag_prior.json")
 # Max |onnx - torch| over real (unpadded) positions accepted for an fp32 export.
 FP32_TOLERANCE = 1e-3
 

