@@ -113,9 +113,46 @@ def _sided_actors(rec, out: HeadOutputs) -> list:
             actors.append(m)
             side2[id(m)] = float(p[ROLES.index("side2")])
     attackers = [m for m in actors if m.role == "attacker"]
-    if rec.event_type.value == "battle" and len({m.value for m in attackers}) > 1 and len(attackers) == len(actors):
+    pair = _between(actors, out.text) if rec.event_type.value == "battle" else None
+    if pair is not None and (pair[0].role == pair[1].role or pair[2]):
+        pair[0].role, pair[1].role = "attacker", "target"  # "بين X و Y": one side each, X first
+        for m in pair[2]:
+            m.role = "attacker"  # X's allies named before "من جهة"
+    elif rec.event_type.value == "battle" and len({m.value for m in attackers}) > 1 and len(attackers) == len(actors):
         max(attackers[1:], key=lambda m: side2.get(id(m), 0.0)).role = "target"
     return sorted(actors, key=lambda m: m.role != "attacker")
+
+
+_BETWEEN_LEAD = ("بين", "وبين")
+_BETWEEN_MEMBERS = ("مقاتلي", "مسلحي", "عناصر", "قوات", "فصائل", "مجموعات")
+
+
+def _between(actors: list, text: Optional[str]) -> Optional[tuple]:
+    """The two sides of "اشتباكات بين X و Y" ("بين مسلحي X ومجموعات ... Y"): X, and the next actor after a "و"
+    that follows X closely, or the first after "من جهة" ("بين X وحلفائها من جهة، وY من جهة أخرى"), with X's
+    allies (the actors before "من جهة"); None when the text has no such pair."""
+    if not text:
+        return None
+    ordered = sorted(actors, key=lambda m: m.start)
+    for i, m in enumerate(ordered[:-1]):
+        before = text[max(0, m.start - 25):m.start].split()
+        while before and before[-1] in _BETWEEN_MEMBERS:
+            before = before[:-1]
+        if not before or before[-1] not in _BETWEEN_LEAD:
+            continue
+        # "بين X وY من جهة، وZ من جهة أخرى": Y is X's ally, Z the other side
+        pivot = text.find("من جهة", m.end, m.end + 120)
+        after = pivot + len("من جهة") if pivot >= 0 else m.end
+        nxt = next((o for o in ordered[i + 1:] if o.value != m.value and o.start >= after), None)
+        if pivot >= 0 and nxt is not None:
+            return m, nxt, [o for o in ordered[i + 1:] if o.start < pivot and o.value != m.value]
+        if nxt is None or nxt.start - m.end > 60:
+            return None
+        gap = text[m.end:nxt.start].strip()
+        if (gap.startswith("و") or (not gap and nxt.text.startswith("و"))) and "\n" not in gap:
+            return m, nxt, []
+        return None
+    return None
 
 
 def _placed_first(locations: list, out: HeadOutputs) -> list:

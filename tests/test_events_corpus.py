@@ -59,7 +59,7 @@ def _read_casualties(groups: dict[str, list[tuple[str, list[Entity], str | None]
         seen: dict[str, int] = {}
         for text, entities, date in parts:
             by_span = {}
-            for record in build_events(text, entities, date, doc_id):
+            for record in build_events(text, entities, date, doc_id, drop_quiet=False):  # every count read
                 for c in record.casualties:
                     assert text[c.start : c.end] == c.text
                     by_span[(c.start, c.end)] = (c.count_min, c.count_max, c.qualifier, c.status)

@@ -42,7 +42,8 @@ def read_casualty_fields(path: str | os.PathLike) -> dict[tuple, dict]:
 
 
 def casualty_field_accuracy(data: Sequence[str | os.PathLike], fields: str | os.PathLike | dict) -> dict:
-    """Build records per input line exactly as ``war-ner events`` does, then compare every CASUALTY span's fields.
+    """Build records per input line as ``war-ner events`` does (quiet clauses kept: ``build_events``'s
+    ``drop_quiet``), then compare every CASUALTY span's fields.
 
     A span counts as correct when all four fields equal the annotation; spans with no annotation are skipped
     and counted apart.
@@ -56,7 +57,8 @@ def casualty_field_accuracy(data: Sequence[str | os.PathLike], fields: str | os.
     errors = []
     for doc in load_any(data):
         predicted = {}
-        for rec in build_events(doc.text, doc.entities, doc.meta.get("date"), source_id=doc.id):
+        # every count is read, also in a tally or a quote that makes no incident record
+        for rec in build_events(doc.text, doc.entities, doc.meta.get("date"), source_id=doc.id, drop_quiet=False):
             for c in rec.to_dict()["casualties"]:
                 predicted[(c["start"], c["end"])] = c
         for e in doc.entities:

