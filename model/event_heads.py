@@ -13,7 +13,8 @@ ONNX runner returns with the logits:
 
 ``apply_heads`` then edits the rule-built records: drops those whose sentences report no incident, retypes them
 (the rules' type stands when a sentence of the record says it too), orders actors by side (dropping those only
-mentioned; a battle gets two sides) and puts the incident's own place first (``model.events.places``). Last, over
+mentioned; a battle gets two sides; allies, conjuncts and sources are read from the words around them by
+``model.events.sides``) and puts the incident's own place first (``model.events.places``). Last, over
 the report: a headline's retelling is dropped (``model.events.headline``), records of one incident are merged
 (``model.events.merge``) and a record whose place is one of a list becomes one record per place
 (``model.events.split``).
@@ -27,10 +28,11 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from model.events.classify import sub_event_type_for
+from model.events.classify import _territory_sub, sub_event_type_for
 from model.events.headline import drop_headlines
 from model.events.merge import merge_records
 from model.events.places import order_places
+from model.events.sides import after_between, demote_sources, is_ally, is_conjunct
 from model.events.split import split_by_place
 
 HEADS_WEIGHTS = "event_heads.safetensors"
@@ -39,6 +41,8 @@ INCIDENT_TYPES = ("battle", "explosion_remote_violence", "violence_against_civil
                   "other")
 ROLES = ("none", "side1", "side2", "place")
 _ROLE_OF = {"side1": "attacker", "side2": "target"}
+_VIOLENT = ("battle", "explosion_remote_violence", "violence_against_civilians")
+_TERRITORIAL = ("Government regains territory", "Non-state actor overtakes territory")
 
 
 @dataclass
@@ -112,15 +116,46 @@ def _sided_actors(rec, out: HeadOutputs) -> list:
             m.role = _ROLE_OF[side]
             actors.append(m)
             side2[id(m)] = float(p[ROLES.index("side2")])
+    allies, bound = _side_by_context(actors, out.text, rec.event_type.value in _VIOLENT)
     attackers = [m for m in actors if m.role == "attacker"]
     pair = _between(actors, out.text) if rec.event_type.value == "battle" else None
     if pair is not None and (pair[0].role == pair[1].role or pair[2]):
         pair[0].role, pair[1].role = "attacker", "target"  # "بين X و Y": one side each, X first
         for m in pair[2]:
             m.role = "attacker"  # X's allies named before "من جهة"
-    elif rec.event_type.value == "battle" and len({m.value for m in attackers}) > 1 and len(attackers) == len(actors):
-        max(attackers[1:], key=lambda m: side2.get(id(m), 0.0)).role = "target"
-    return sorted(actors, key=lambda m: m.role != "attacker")
+    elif rec.event_type.value == "battle" and len(attackers) == len(actors):
+        # allies and conjuncts ("قوات النظام وحزب الله") are on their actor's side: the other side is unnamed
+        free = [m for m in attackers[1:] if id(m) not in bound]
+        if len({m.value for m in attackers if id(m) not in bound}) > 1 and free:
+            max(free, key=lambda m: side2.get(id(m), 0.0)).role = "target"
+    if out.text:
+        actors = demote_sources(actors, out.text)
+    # an ally is associated with the side it supports: after that side's own actor
+    return sorted(actors, key=lambda m: (m.role != "attacker", id(m) in allies))
+
+
+def _side_by_context(actors: list, text: Optional[str], violent: bool = True) -> tuple[set[int], set[int]]:
+    """Allies take the side of the actor they support and conjuncts the side of the actor before them
+    (``model.events.sides``), whatever the head said of each word; returns the allies' ids and the ids of
+    both (bound to another actor's side). Conjuncts only in violent records: "توصل X وY إلى اتفاق" names the
+    two parties of an agreement."""
+    if not text:
+        return set(), set()
+    ordered = sorted(actors, key=lambda m: m.start)
+    allies: set[int] = set()
+    bound: set[int] = set()
+    for i, m in enumerate(ordered):
+        supported = next((o for o in reversed(ordered[:i]) if id(o) not in allies and o.role), None)
+        if is_ally(m, text):
+            allies.add(id(m))
+            m.role = supported.role if supported is not None else "attacker"
+            bound.add(id(m))
+        elif violent and i and is_conjunct(m, ordered[i - 1], text) and not after_between(ordered[i - 1], text):
+            m.role = ordered[i - 1].role
+            bound.add(id(m))
+            if id(ordered[i - 1]) in allies:
+                allies.add(id(m))
+    return allies, bound
 
 
 _BETWEEN_LEAD = ("بين", "وبين")
@@ -196,6 +231,9 @@ def apply_heads(records: Sequence, out: HeadOutputs, heads: EventHeads) -> list:
             rec.event_type.sub_event_type = sub_event_type_for(rec, learned) or (
                 heads.default_sub_types or {}).get(learned)
         rec.actors = _sided_actors(rec, out)
+        if rec.event_type.sub_event_type in _TERRITORIAL and any(m.role == "attacker" for m in rec.actors):
+            # who took the ground is read from the sides as the head now has them, not the rules' first guess
+            rec.event_type.sub_event_type = _territory_sub(rec.actors)
         rec.locations = _placed_first(rec.locations, out)
         kept.append(rec)
     # merged first: a list of places is often named once the incident's sentences are one record

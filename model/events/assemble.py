@@ -11,6 +11,8 @@ from model.events.casualties import _casualties
 from model.events.classify import _event_date, _event_type
 from model.events.clauses import _Doc
 from model.events.incidents import _group
+from model.events.places import dateline_or_gloss
+from model.events.singular import one_death
 from model.events.records import EventRecord, Mention, PlaceMention
 from model.events.roles import _actors
 from model.spans import Entity
@@ -51,6 +53,11 @@ def build_events(
                 if value not in seen:
                     seen.add(value)
                     locations.append(PlaceMention(value, e.text, e.start, e.end))
+                else:
+                    # "كركوك (العراق) (أ ب) - دخلت القوات مدينة كركوك": the place, not its dateline, stands for it
+                    at = next(i for i, m in enumerate(locations) if m.value == value)
+                    if dateline_or_gloss(locations[at], text):
+                        locations[at] = PlaceMention(value, e.text, e.start, e.end)
             elif e.label == "OPERATION" and operation is None:
                 operation = Mention(bare_name(e.text), e.text, e.start, e.end)
         date = _event_date(doc, draft, previous)
@@ -70,7 +77,7 @@ def build_events(
                 actors=actors,
                 operation=operation,
                 casualties=casualties,
-                fatalities=sum(c.count_min or 0 for c in casualties if c.counted),
+                fatalities=_fatalities(casualties, text[start:end]),
                 country=doc.country,
             )
         )
@@ -80,6 +87,14 @@ def build_events(
         spans = [(e.start, e.end) for e in doc.entities if e.label == "LOCATION"]
         geocode_records(records, text, spans, doc.country)
     return records
+
+
+def _fatalities(casualties: list, excerpt: str) -> int:
+    """The counted killed; one when none is counted but the excerpt tells of one death without a figure."""
+    total = sum(c.count_min or 0 for c in casualties if c.counted)
+    if total or any(c.status == "killed" and c.counted for c in casualties):
+        return total
+    return int(one_death(excerpt))
 
 
 def sentence_starts(texts: Sequence[str], sep: str = "\n") -> list[int]:

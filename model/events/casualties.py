@@ -46,6 +46,9 @@ from model.numbers import apply_qualifier, count_text_qualifier, parse_count
 
 _ONSET = _words("onset_nouns")
 _LONG_PERIOD = _words("long_period_nouns")
+_CONTINUING = _words("continuing_words")
+_DAY_PARTS = _words("day_part_words")
+_ADDITION = _words("addition_words")
 
 
 def _status(
@@ -243,6 +246,10 @@ def _long_period(doc: _Doc, clause: list[int]) -> bool:
             return True
         if w == "خلال" and any(_match(x, _LONG_PERIOD) for x in near):
             return True
+        # "الاقتتال المستمر منذ الـ 28 من نيسان": fighting going on since a date; "منذ فجر اليوم" is today's
+        if _match(w, _PERIOD_START) and pos and _match(words[pos - 1], _CONTINUING) and near \
+                and not _match(near[0], _DAY_PARTS):
+            return True
     return False
 
 
@@ -297,6 +304,9 @@ def _casualties(doc: _Doc, draft: _Draft) -> list[Casualty]:
         )
         if running and not period and same_sentence and out and out[-1].cumulative:
             period = True  # "... منذ أيلول إلى 1112، أما قتلى التنظيم فبلغ عددهم 650": the same period's toll
+        if not period and same_sentence and out and out[-1].cumulative and any(
+                _match(doc.toks[i].norm, _ADDITION) for i in doc.prev_words(doc.first_tok[k], 3)):
+            period = True  # "مقتل أكثر من 300 منذ نيسان، إضافة إلى عشرات المدنيين": added to the same toll
         if not subset and out and out[-1].subset and same_sentence:
             # "بينهم 3 أطفال و2 امرأتان": a figure joined by و to a part is part of the same breakdown
             gap = normalise_arabic(doc.text[out[-1].end : e.start])

@@ -19,6 +19,8 @@ _DIRECTION = {normalise_arabic(w) for w in _LEX["direction_words"].split()}
 _ELSEWHERE = {normalise_arabic(w) for w in _LEX["elsewhere_words"].split()}
 _REPORT = {normalise_arabic(w) for w in _LEX["report_words"].split()}
 _HOSPITAL = {normalise_arabic(w) for w in _LEX["hospital_words"].split()}
+_GENERIC = {normalise_arabic(w) for w in _LEX["generic_place_nouns"].split()}
+_GENERIC_ADJ = {normalise_arabic(w) for w in _LEX["generic_place_adjectives"].split()}
 _IN = {normalise_arabic(w) for w in ("في", "ب", "ل", "داخل", "ضمن", "التابعة", "التابع", "بمحافظة", "بريف")}
 
 
@@ -36,6 +38,11 @@ def _dateline(m, text: str) -> bool:
     return after.lstrip().startswith(("(", "–", "-", "—", ":"))
 
 
+def dateline_or_gloss(m, text: str) -> bool:
+    """A dateline ("بغداد (رويترز) -") or its gloss ("الموصل (العراق)"): names where the report was filed."""
+    return _dateline(m, text) or (text[max(0, m.start - 1):m.start] == "(" and text[m.end:m.end + 1] == ")")
+
+
 def _opens_scene(m, text: str) -> bool:
     """"وفي <m>، ..." at the start of a line or clause."""
     line_start = text.rfind("\n", 0, m.start) + 1
@@ -46,10 +53,8 @@ def _opens_scene(m, text: str) -> bool:
 def broad(m, text: str, others: Sequence) -> bool:
     """Whether ``m`` is a dateline or its gloss, a region word's place or the place that contains another one named just before
     it (``others``: the record's other locations)."""
-    if _dateline(m, text):
+    if dateline_or_gloss(m, text):
         return True
-    if text[max(0, m.start - 1):m.start] == "(" and text[m.end:m.end + 1] == ")":
-        return True  # a gloss: "الموصل (العراق)"
     words = m.text.split()
     if words and _stems(words[0]) & _REGION:
         return True
@@ -61,8 +66,8 @@ def broad(m, text: str, others: Sequence) -> bool:
     if _opens_scene(m, text) and any(o.start > m.end and not _dateline(o, text) for o in others):
         return True  # "وفي بوركينا فاسو، قال سكان بمدينة جيبو ...": the scene, then its place
     for o in others:
-        if o is m or o.end > m.start:
-            continue
+        if o is m or o.end > m.start or generic(o):
+            continue  # "قرب سوق شعبي في الجحملية": a kind of place makes no place broad
         gap = text[o.end:m.start].strip(" ،,")
         if len(gap) > 25:
             continue
@@ -75,11 +80,20 @@ def broad(m, text: str, others: Sequence) -> bool:
     return False
 
 
+def generic(m) -> bool:
+    """The mention names no place, only a kind of one ("سوق"، "سوق شعبي"، "السور"، "بوابة المعسكر"): a word the
+    tagger took for a name. Every word is a common place noun or an adjective of one."""
+    words = m.text.split()
+    return bool(words) and bool(_stems(words[0]) & _GENERIC) and all(
+        _stems(w) & (_GENERIC | _GENERIC_ADJ) for w in words[1:])
+
+
 def order_places(locations: Sequence, text: Optional[str], placed: Callable[[object], bool]) -> list:
-    """``locations`` with the incident's own place first: those ``placed`` (the role head is sure) before the
-    others, then specific before broad (:func:`broad`, needs ``text``), then in text order."""
+    """``locations`` with the incident's own place first: named places before kinds of place (:func:`generic`),
+    those ``placed`` (the role head is sure) before the others, then specific before broad (:func:`broad`, needs
+    ``text``), then in text order."""
     def key(item: tuple[int, object]) -> tuple:
         i, m = item
-        return (not placed(m), bool(text) and broad(m, text, locations), i)
+        return (generic(m), not placed(m), bool(text) and broad(m, text, locations), i)
 
     return [m for _, m in sorted(enumerate(locations), key=key)]

@@ -147,29 +147,43 @@ class EventRecord:
         return [], list(self.actors)
 
     def civilian_victims(self) -> bool:
-        """Whether the other side is civilians: violence against civilians, or an explosion whose hurt are
-        civilians or people of no armed group (a market, a bus, a house), or that hurt no one counted but hit homes,
-        a market, a hospital or a camp, when no armed side 2 is named."""
-        if self.sides()[1] or self.event_type.value not in ("violence_against_civilians", "explosion_remote_violence"):
+        """Whether the other side is civilians: violence against civilians with no armed side 2 named, or an
+        explosion whose hurt are mostly civilians or people of no armed group (a market, a bus, a house), or that
+        hurt no one counted but hit homes, a market, a hospital or a camp, when no armed side 2 is named.
+
+        An explosion that hurt civilians and no one armed is against civilians even when an armed group is named
+        near it (the head reads "قصف من دبابات الجيش" as a target): ACLED's side 2 is who was hit."""
+        kind = self.event_type.value
+        if kind == "violence_against_civilians":
+            return not self.sides()[1]
+        if kind != "explosion_remote_violence":
             return False
-        if self.event_type.value == "violence_against_civilians":
-            return True
-        hurt = [c for c in self.casualties if c.status in ("killed", "wounded")]
-        armed = [c for c in hurt if c.affiliation and c.affiliation != CIVILIANS]
+        # running totals and cumulative tolls tell of earlier incidents: not who this one hit
+        hurt = [c for c in self.casualties if c.status in ("killed", "wounded") and not (c.running_total or c.cumulative)]
+        civil = sum(c.count_min or 1 for c in hurt if c.affiliation == CIVILIANS)
+        armed = sum(c.count_min or 1 for c in hurt if c.affiliation and c.affiliation != CIVILIANS)
+        if self.sides()[1]:
+            return bool(civil) and not armed
         if not hurt:
             # no one counted, nothing armed named as hit, but homes, a market or a hospital were: civilians
             return _names_civilian_place(self.text)
-        return not armed
+        if not armed:
+            return True
+        # "أربعين قتيلاً، بينهم ١١ طفلاً، إضافة إلى ستة عناصر": most of those hit are not armed
+        others = sum(c.count_min or 1 for c in hurt if not c.affiliation and c.counted)
+        return bool(civil) and armed < civil + others
 
     def to_acled_row(self) -> dict[str, object]:
         """ACLED columns where they exist (``event_date`` ... ``source``), then our extras."""
         one, two = self.sides()
         actor1 = one[0].value if one else ""
-        actor2 = two[0].value if two else ("Civilians" if self.civilian_victims() else "")
+        actor2 = "Civilians" if self.civilian_victims() else (two[0].value if two else "")
         victims = {c.affiliation for c in self.casualties if c.affiliation}
         civilian_targeting = bool(victims) and victims == {CIVILIANS}
         assoc1 = list(dict.fromkeys(a.value for a in one[1:] if a.value != actor1))
-        assoc2 = list(dict.fromkeys(a.value for a in two[1:] if a.value not in (actor2, actor1) and a.value not in assoc1))
+        # civilians as side 2: an armed group named as hit is then associated with them, not dropped
+        rest2 = two if actor2 == "Civilians" else two[1:]
+        assoc2 = list(dict.fromkeys(a.value for a in rest2 if a.value not in (actor2, actor1) and a.value not in assoc1))
         precision = {"span": 1, "previous": 1, "report": 2}.get(self.date.source or "", "")
         # The first location is the incident's own place; a plain Mention (no geo) leaves the columns empty.
         geo = getattr(self.locations[0], "geo", None) if self.locations else None

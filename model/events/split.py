@@ -15,6 +15,9 @@ from model.arabic import normalise_arabic
 from model.events.records import EventRecord
 
 
+_AREA = {normalise_arabic(w) for w in ("بين", "وبين", "قرب")}
+
+
 def _joined(gap: str, nxt_text: str) -> bool:
     """Whether ``gap`` (text between two place mentions) joins them as a list: "، "، " و"، or nothing when the
     second is glued to its "و" ("ووادي الربيع")."""
@@ -33,9 +36,6 @@ def place_list(rec: EventRecord) -> list:
     if head not in mentions:
         return [head]
     i = mentions.index(head)
-    before = rec.text[:head.start - rec.start].split()
-    if before and normalise_arabic(before[-1]) in ("بين", "وبين"):
-        return [head]  # "بين تل أبيض ورأس العين": the area between two places is one place
     chain = [head]
     # the list may start before the head ("على A وB" with B the head): walk back, then forward
     j = i
@@ -47,6 +47,11 @@ def place_list(rec: EventRecord) -> list:
                                             mentions[k + 1].text):
         k += 1
         chain.append(mentions[k])
+    # "بين تل أبيض ورأس العين"، "اشتبكت قرب باب الطوب وشارع الفاروق": the area between, or near, the listed
+    # places is one place
+    before = rec.text[:chain[0].start - rec.start].split()
+    if before and normalise_arabic(before[-1]) in _AREA:
+        return [head]
     if chain[0] is not head:
         chain.remove(head)
         chain.insert(0, head)
