@@ -48,7 +48,7 @@ def test_benchmark_writes_every_figure(tiny, tmp_path, monkeypatch):
     assert saved["settings"]["threads"] == 1 and saved["texts"]["sentences"] == 6
     ck = saved["checkpoints"]["tiny"]
     # without --e5-model the student runs beside --model, in fp32 (fewer layers alone) and int8
-    assert set(ck["paths"]) == set(PATHS) | {"student-onnx-fp32", "student-onnx-int8"}
+    assert set(ck["paths"]) == set(PATHS) | {"student-onnx-fp32", "student-onnx-int8", "records-student-int8"}
     assert ck["student_model_dir"] == str(tiny["model"])
     for path, r in ck["paths"].items():
         assert "error" not in r, r
@@ -149,6 +149,14 @@ def test_student_path_is_compared_with_its_teachers_pipeline_and_torch(tiny, tmp
     table = format_table({"settings": {"threads": 1, "repeats": 1, "batch_size": 8}, "texts": {"reports": 1,
                           "sentences": 4}, "machine": {}, "checkpoints": {"e5-offline": ck}, "goals": goals})
     assert "student-onnx-int8" in table and "distilled student" in table
+    # text -> records on each int8 export, against NER alone on the same export
+    records = ck["paths"]["records-student-int8"]
+    assert records["f1"] == student["f1"] and records["records_per_pass"] >= 0
+    for rec_path, ner_path in (("records-onnx-int8", "predictor-onnx-int8"), ("records-student-int8", "student-onnx-int8")):
+        (name, goal), = [(k, v) for k, v in goals.items() if k.startswith(f"e5-offline: {rec_path} >= 0.85 of")]
+        ratio = ck["paths"][rec_path]["sentences_per_s"] / ck["paths"][ner_path]["sentences_per_s"]
+        assert goal == {"ratio": round(ratio, 3), "met": ratio >= 0.85}
+        assert f"end to end ({rec_path}: text -> event records)" in table and f"of {ner_path}'s sentences/s" in table
 
 
 def test_cpu_flags_are_read_from_cpuinfo_and_absent_elsewhere(tmp_path):

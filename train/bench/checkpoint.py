@@ -9,7 +9,8 @@ from typing import Callable, Optional, Sequence
 
 from train.bench.texts import report_tags
 
-# records-onnx-int8: the int8 export run from raw text to event records (NER, rules and event heads)
+# records-onnx-int8: the int8 export run from raw text to event records (NER, rules and event heads); with a student,
+# records-student-int8 is its int8 export run the same way
 PATHS = ("predictor-torch", "pipeline", "predictor-onnx-fp32", "predictor-onnx-int8", "records-onnx-int8")
 # the engine each path's Predictor must use (the checkpoint folder may hold a fast path that "auto" would take)
 ENGINE = {"predictor-torch": "torch"}
@@ -122,6 +123,8 @@ def bench_checkpoint(label: str, model_dir: Path, reports: list[dict], run: Call
         out["student_model_dir"] = str(student_dir)
     dirs = {"predictor-torch": model_dir, "pipeline": model_dir, **dirs}
     dirs["records-onnx-int8"] = dirs["predictor-onnx-int8"]  # the same export, run from text to event records
+    if "student-onnx-int8" in dirs:
+        dirs["records-student-int8"] = dirs["student-onnx-int8"]  # the fast default, from text to records
     gold_sent = [s["tags"] for r in reports for s in r["sentences"]]
     for _ in range(rounds):
         for path, folder in dirs.items():

@@ -59,6 +59,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="largest over smallest ms per report across --sizes (default %(default)s)")
     g.add_argument("--goal-training-speedup", type=float, default=d.training_speedup,
                    help="our trainer's samples/s over the baseline's (default %(default)s)")
+    g.add_argument("--goal-records-ratio", type=float, default=d.records_ratio,
+                   help="text -> event records over NER alone on the same int8 export (default %(default)s)")
 
 
 def run_from_args(args) -> int:
@@ -73,7 +75,8 @@ def run_from_args(args) -> int:
 
         args.calibration = str(Path(args.data) / "train.jsonl")
     goals = Goals(speedup=args.goal_speedup, f1_delta_points=args.goal_f1_delta, peak_rss_mb=args.goal_peak_rss_mb,
-                  scaling_ratio=args.goal_scaling_ratio, training_speedup=args.goal_training_speedup)
+                  scaling_ratio=args.goal_scaling_ratio, training_speedup=args.goal_training_speedup,
+                  records_ratio=args.goal_records_ratio)
     result = run_benchmark(args.model, args.data, out_json=args.out, sizes=args.sizes, max_sentences=args.max_sentences,
                            long_words=args.long_words, train_steps=args.train_steps,
                            include_training=not args.no_training, include_inference=not args.no_inference,

@@ -3,19 +3,24 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+# each text -> records path and the NER-only path on the same export it is compared with
+RECORDS_OF = {"records-onnx-int8": "predictor-onnx-int8", "records-student-int8": "student-onnx-int8"}
+
 
 @dataclass
 class Goals:
     """``speedup``: the fast path's sentences/s over the pipeline's; ``f1_delta_points``: how many F1 points its
     test F1 may lose against the torch model's (a path that scores higher loses nothing); ``peak_rss_mb``: the fast path's peak memory; ``scaling_ratio``: the
     largest over the smallest cost per report from 1 to 1,000 reports; ``training_speedup``: our trainer's
-    samples/s over the ``run_ner.py``-style baseline's, at F1 within half a point."""
+    samples/s over the ``run_ner.py``-style baseline's, at F1 within half a point; ``records_ratio``: text to event
+    records (rules and heads included) over NER alone on the same int8 export, sentences/s."""
 
     speedup: float = 3.0
     f1_delta_points: float = 0.5
     peak_rss_mb: float = 300.0
     scaling_ratio: float = 2.0
     training_speedup: float = 1.3
+    records_ratio: float = 0.85
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -58,6 +63,12 @@ def judge(result: dict, goals: Goals) -> dict:
                 "student_model_dir": ck.get("student_model_dir"), "speedup": round(speed, 2),
                 "f1_delta_points": round(delta, 2),
                 "met": bool(speed >= goals.speedup and -delta <= goals.f1_delta_points)}
+        for rec_path, ner_path in RECORDS_OF.items():
+            rec, ner = paths.get(rec_path, {}), paths.get(ner_path, {})
+            if "sentences_per_s" in rec and "sentences_per_s" in ner:
+                ratio = rec["sentences_per_s"] / ner["sentences_per_s"]
+                out[f"{label}: {rec_path} >= {goals.records_ratio} of {ner_path}'s sentences/s"] = {
+                    "ratio": round(ratio, 3), "met": bool(ratio >= goals.records_ratio)}
         best = fast.get("best_path")
         if best and "peak_rss_mb" in paths[best]:
             out[f"{label}: fast path peak RSS <= {goals.peak_rss_mb:.0f} MiB"] = {

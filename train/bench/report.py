@@ -1,6 +1,8 @@
 """The bench result as plain-text tables."""
 from __future__ import annotations
 
+from train.bench.goals import RECORDS_OF
+
 
 def _machine(result: dict) -> list[str]:
     m = result.get("machine", {})
@@ -28,10 +30,13 @@ def _paths(ck: dict) -> list[str]:
             f"{path:22s} {r['sentences_per_s']:8.1f} {r.get('speedup_vs_pipeline', float('nan')):7.2f} "
             f"{r['latency_ms_p50']:8.1f} {r['latency_ms_p95']:8.1f} {r['peak_rss_mb']:8.0f} {r['f1']:7.4f} "
             f"{(f'{f1s:7.4f}' if f1s is not None else '      -')} {r.get('tag_agreement_with_torch', 1.0):6.3f}")
-    records = ck["paths"].get("records-onnx-int8", {})
-    if "reports_per_s" in records:
-        lines.append(f"end to end (text -> event records, int8): {records['reports_per_s']:.1f} reports/s, "
-                     f"{records.get('records_per_s', 0):.1f} records/s")
+    for rec_path, ner_path in RECORDS_OF.items():
+        records, ner = ck["paths"].get(rec_path, {}), ck["paths"].get(ner_path, {})
+        if "reports_per_s" in records:
+            ratio = (f", {records['sentences_per_s'] / ner['sentences_per_s']:.3f} of {ner_path}'s sentences/s"
+                     if "sentences_per_s" in ner else "")
+            lines.append(f"end to end ({rec_path}: text -> event records): {records['reports_per_s']:.1f} reports/s, "
+                         f"{records.get('records_per_s', 0):.1f} records/s{ratio}")
     longs = [(p, r["long"]) for p, r in ck["paths"].items() if "long" in r]
     if longs:
         sizes = ", ".join(f"{x['words']} words/{x.get('windows', '?')} windows" for x in longs[0][1]["reports"])
