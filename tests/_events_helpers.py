@@ -1,10 +1,28 @@
-"""Shared by the tests/test_events_*.py files split out of test_events.py: marked test sentences -> events."""
+"""Shared by the tests/test_events_*.py files: marked test sentences -> events, and hand-made head outputs."""
 from __future__ import annotations
 
 import re
 
+import numpy as np
+
+from model.event_heads import INCIDENT_TYPES, ROLES, EventHeads
 from model.events import EventRecord, build_events, join_sentences
 from model.spans import Entity
+
+# heads whose weights never matter: the tests hand apply_heads the probabilities themselves
+HEADS = EventHeads(np.zeros((4, 5)), np.zeros(5), np.zeros((4, 4)), np.zeros(4))
+
+
+def types(**probs: float) -> np.ndarray:
+    """An incident-head output: the given probability per event type, 0 for the others."""
+    return np.array([probs.get(t, 0.0) for t in INCIDENT_TYPES])
+
+
+def role(name: str, p: float = 0.9) -> np.ndarray:
+    """A role-head output: ``p`` on ``name``, the rest spread evenly."""
+    out = np.full(len(ROLES), (1 - p) / (len(ROLES) - 1))
+    out[ROLES.index(name)] = p
+    return out
 
 _MARK = re.compile(r"\[\[([A-Z]+)\|([^\[\]]+)\]\]")
 

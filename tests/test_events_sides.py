@@ -3,27 +3,16 @@ side 2 of an explosion that hit them, kinds of place that are no place, a dateli
 places "near" which a clash ran, one death told without a figure, and tolls added to a running one."""
 from __future__ import annotations
 
-import numpy as np
-
-from model.event_heads import INCIDENT_TYPES, ROLES, EventHeads, HeadOutputs, apply_heads
+from model.event_heads import HeadOutputs, apply_heads
 from model.events import Casualty, EventDate, EventRecord, EventType, Mention, build_events
 from model.events.places import generic, order_places
 from model.events.sides import is_ally, is_conjunct, reported_from
 from model.events.singular import one_death
 from model.events.split import place_list
 from model.spans import Entity
-
-HEADS = EventHeads(np.zeros((4, 5)), np.zeros(5), np.zeros((4, 4)), np.zeros(4))
-
-
-def _types(**probs: float) -> np.ndarray:
-    return np.array([probs.get(t, 0.0) for t in INCIDENT_TYPES])
-
-
-def _role(name: str, p: float = 0.9) -> np.ndarray:
-    out = np.full(len(ROLES), (1 - p) / (len(ROLES) - 1))
-    out[ROLES.index(name)] = p
-    return out
+from tests._events_helpers import HEADS
+from tests._events_helpers import role as _role
+from tests._events_helpers import types as _types
 
 
 def _m(text: str, where: str, value: str | None = None) -> Mention:
