@@ -32,7 +32,7 @@ from model.events.classify import _territory_sub, sub_event_type_for
 from model.events.headline import drop_headlines
 from model.events.merge import merge_records
 from model.events.places import order_places
-from model.events.sides import after_between, demote_sources, is_ally, is_conjunct
+from model.events.sides import after_between, between_pair, demote_sources, is_ally, is_conjunct
 from model.events.split import split_by_place
 
 HEADS_WEIGHTS = "event_heads.safetensors"
@@ -118,7 +118,7 @@ def _sided_actors(rec, out: HeadOutputs) -> list:
             side2[id(m)] = float(p[ROLES.index("side2")])
     allies, bound = _side_by_context(actors, out.text, rec.event_type.value in _VIOLENT)
     attackers = [m for m in actors if m.role == "attacker"]
-    pair = _between(actors, out.text) if rec.event_type.value == "battle" else None
+    pair = between_pair(actors, out.text) if rec.event_type.value == "battle" else None
     if pair is not None and (pair[0].role == pair[1].role or pair[2]):
         pair[0].role, pair[1].role = "attacker", "target"  # "بين X و Y": one side each, X first
         for m in pair[2]:
@@ -156,38 +156,6 @@ def _side_by_context(actors: list, text: Optional[str], violent: bool = True) ->
             if id(ordered[i - 1]) in allies:
                 allies.add(id(m))
     return allies, bound
-
-
-_BETWEEN_LEAD = ("بين", "وبين")
-_BETWEEN_MEMBERS = ("مقاتلي", "مسلحي", "عناصر", "قوات", "فصائل", "مجموعات")
-
-
-def _between(actors: list, text: Optional[str]) -> Optional[tuple]:
-    """The two sides of "اشتباكات بين X و Y" ("بين مسلحي X ومجموعات ... Y"): X, and the next actor after a "و"
-    that follows X closely, or the first after "من جهة" ("بين X وحلفائها من جهة، وY من جهة أخرى"), with X's
-    allies (the actors before "من جهة"); None when the text has no such pair."""
-    if not text:
-        return None
-    ordered = sorted(actors, key=lambda m: m.start)
-    for i, m in enumerate(ordered[:-1]):
-        before = text[max(0, m.start - 25):m.start].split()
-        while before and before[-1] in _BETWEEN_MEMBERS:
-            before = before[:-1]
-        if not before or before[-1] not in _BETWEEN_LEAD:
-            continue
-        # "بين X وY من جهة، وZ من جهة أخرى": Y is X's ally, Z the other side
-        pivot = text.find("من جهة", m.end, m.end + 120)
-        after = pivot + len("من جهة") if pivot >= 0 else m.end
-        nxt = next((o for o in ordered[i + 1:] if o.value != m.value and o.start >= after), None)
-        if pivot >= 0 and nxt is not None:
-            return m, nxt, [o for o in ordered[i + 1:] if o.start < pivot and o.value != m.value]
-        if nxt is None or nxt.start - m.end > 60:
-            return None
-        gap = text[m.end:nxt.start].strip()
-        if (gap.startswith("و") or (not gap and nxt.text.startswith("و"))) and "\n" not in gap:
-            return m, nxt, []
-        return None
-    return None
 
 
 def _placed_first(locations: list, out: HeadOutputs) -> list:

@@ -233,9 +233,12 @@ def _finish(run: Run, st: RunState, elapsed: float, run_name: str) -> dict:
             from train.heads import save_heads
 
             writers.append(partial(save_heads, final, layer=run.data.heads_layer, threshold=threshold))
-        extra = (lambda folder: [w(folder) for w in writers]) if writers else None
+
+        def extra(folder: Path) -> None:
+            for write in writers:
+                write(folder)
         save_checkpoint(run.out / "model", tagger(final), run.tokenizer, dump_config(run.cfg), metrics, run_name,
-                        extra)
+                        extra if writers else None)
         log.info("checkpoint written to %s", run.out / "model")
     acc.wait_for_everyone()
     if run.tc.tensorboard:

@@ -27,6 +27,7 @@ from model.events.lexicons import (
     _COUNTED,
     _EXCEED_VERBS,
     _LINKS,
+    _LONG_PERIOD,
     _LOSS_VERBS,
     _MIXED_NOUNS,
     _PARALLEL,
@@ -45,7 +46,6 @@ from model.events.records import CIVILIANS, Casualty
 from model.numbers import apply_qualifier, count_text_qualifier, parse_count
 
 _ONSET = _words("onset_nouns")
-_LONG_PERIOD = _words("long_period_nouns")
 _CONTINUING = _words("continuing_words")
 _DAY_PARTS = _words("day_part_words")
 _ADDITION = _words("addition_words")

@@ -13,9 +13,11 @@ from model.aliases import lookup_actor, lookup_location
 from model.arabic import normalise_arabic
 from model.dates import resolve_date
 from model.events.lexicons import (
+    _ATTEMPT,
     _CLAUSE_MARKERS,
     _CONTINUATION,
     _DEMONSTRATIVES,
+    _LONG_PERIOD,
     _NEGATION,
     _NEW_SCENE,
     _PERIOD_START,
@@ -28,8 +30,6 @@ from model.events.lexicons import (
 from model.spans import Entity
 from model.words import split_sentences, split_words
 
-# "حاولت القوات التقدم"، "فشلت في التقدم": a territorial word after these reports an attempt (a clash)
-_ATTEMPT = _words("attempt_words")
 # "سوق الجمعة": a weekday after one of these nouns is the place's name, not the incident's day
 _DAY_NAMED = _words("day_named_place_nouns")
 _WEEKDAY = _words("weekday_words")
@@ -44,7 +44,6 @@ _SPEECH = _words("speech_verbs")
 # "وكانت القوات قد سيطرت ...": the past perfect tells background, not the day's incident
 _PAST_PERFECT = (_words("past_perfect_verbs"), _words("past_perfect_particles"))
 _CIVIL = _words("civil_aviation_words")
-_LONG_PERIOD = _words("long_period_nouns")
 
 
 @dataclass

@@ -69,6 +69,10 @@ _MEMBER_NOUNS = _words("member_nouns")
 _OBJECT_NOUNS = _words("object_nouns")
 _SUBJECT_VERBS = _words("subject_verbs")
 _BETWEEN = _words("between_words")
+# "حاولت القوات التقدم"، "فشلت في التقدم": what follows was tried, not done
+_ATTEMPT = _words("attempt_words")
+# "منذ أشهر"، "خلال العام": a period long enough that a toll over it is no single incident's
+_LONG_PERIOD = _words("long_period_nouns")
 
 
 _SUFFIXES = ("هما", "هم", "هن", "ها", "ه")

@@ -3,6 +3,7 @@
 - an **ally** ("بدعم من القوات الروسية"، "مدعومة بعناصر حزب الله"، "مسنودة بطائرات التحالف") is on the side of the
   actor it supports (ACLED's associated actor), never the other side;
 - a **conjunct** ("قوات النظام وحزب الله") shares the side of the actor just before it;
+- the two actors of **"بين X و Y"** are one side each ("بين X وY من جهة، وZ من جهة أخرى": X and Y against Z);
 - a **source** ("قالت لجان المقاومة إن قذائف أطلقتها قوات الدعم السريع ..."، "قال ضابط في الجيش العراقي إن ...")
   tells of the incident: when the reported clause names an initiating side of its own, the source is not it.
 
@@ -14,13 +15,12 @@ import re
 from typing import Optional, Sequence
 
 from model.arabic import normalise_arabic
-from model.events.lexicons import _match, _words
+from model.events.lexicons import _COMPLEMENTIZERS, _match, _words
+from model.events.lexicons import _MEMBER_NOUNS as _MEMBERS
 
 _SUPPORT = _words("support_words")
 _FILLERS = _words("support_fillers")
 _SOURCE_VERBS = _words("source_verbs")
-_COMPLEMENTIZERS = _words("complementizers")
-_MEMBERS = _words("member_nouns")
 _WORD = re.compile(r"[\w\u0600-\u06FF]+")
 _BREAKS = ".\n؟!:"
 
@@ -65,6 +65,38 @@ def is_conjunct(m, prev, text: str) -> bool:
 def after_between(m, text: str) -> bool:
     """``m`` follows "بين" closely: "بين X وY" is two sides, not a conjunct."""
     return "بين" in _norms(text[max(0, m.start - 25):m.start])
+
+
+_BETWEEN_LEAD = ("بين", "وبين")
+_BETWEEN_MEMBERS = ("مقاتلي", "مسلحي", "عناصر", "قوات", "فصائل", "مجموعات")
+
+
+def between_pair(actors: Sequence, text: Optional[str]) -> Optional[tuple]:
+    """The two sides of "اشتباكات بين X و Y" ("بين مسلحي X ومجموعات ... Y"): X, and the next actor after a "و"
+    that follows X closely, or the first after "من جهة" ("بين X وحلفائها من جهة، وY من جهة أخرى"), with X's
+    allies (the actors before "من جهة"); None when the text has no such pair."""
+    if not text:
+        return None
+    ordered = sorted(actors, key=lambda m: m.start)
+    for i, m in enumerate(ordered[:-1]):
+        before = text[max(0, m.start - 25):m.start].split()
+        while before and before[-1] in _BETWEEN_MEMBERS:
+            before = before[:-1]
+        if not before or before[-1] not in _BETWEEN_LEAD:
+            continue
+        # "بين X وY من جهة، وZ من جهة أخرى": Y is X's ally, Z the other side
+        pivot = text.find("من جهة", m.end, m.end + 120)
+        after = pivot + len("من جهة") if pivot >= 0 else m.end
+        nxt = next((o for o in ordered[i + 1:] if o.value != m.value and o.start >= after), None)
+        if pivot >= 0 and nxt is not None:
+            return m, nxt, [o for o in ordered[i + 1:] if o.start < pivot and o.value != m.value]
+        if nxt is None or nxt.start - m.end > 60:
+            return None
+        gap = text[m.end:nxt.start].strip()
+        if (gap.startswith("و") or (not gap and nxt.text.startswith("و"))) and "\n" not in gap:
+            return m, nxt, []
+        return None
+    return None
 
 
 def reported_from(m, text: str) -> Optional[int]:

@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 
 from model.arabic import normalise_arabic
-from model.events.lexicons import _match, _words
+from model.events.lexicons import _ATTEMPT, _NEGATION, _match, _words
 
 _SINGULAR = _words("singular_death_words")
-_ATTEMPT = _words("attempt_words") | _words("negation_words") | {normalise_arabic(w) for w in ("نجا", "نجاة", "ينجو")}
+# "محاولة اغتيال"، "لم يلق حتفه"، "نجا من": no one died
+_NO_DEATH = _ATTEMPT | _NEGATION | _words("survival_words")
 _WORD = re.compile(r"[\w\u0600-\u06FF]+")
 
 
@@ -21,6 +22,6 @@ def one_death(text: str) -> bool:
     words = [normalise_arabic(w) for w in _WORD.findall(text)]
     for i, w in enumerate(words):
         if w in _SINGULAR or _match(w, _SINGULAR):
-            if not any(_match(x, _ATTEMPT) for x in words[max(0, i - 2):i]):
+            if not any(_match(x, _NO_DEATH) for x in words[max(0, i - 2):i]):
                 return True
     return False
